@@ -1,0 +1,197 @@
+using System.Text;
+
+namespace LockActors.Storage;
+
+/// <summary>
+/// A normalised, validated target file URI (<c>file:///data/in/a.csv</c>, <c>s3://bucket/in/a.csv</c>, …).
+/// Two spellings of the same file produce equal targets, so one actor serves each file.
+/// </summary>
+/// <remarks>
+/// Parsing rejects, with <see cref="InvalidLockTargetException"/>: relative or malformed URIs, query strings and
+/// fragments, empty paths or paths naming a directory, control characters, and any <c>.</c> / <c>..</c> path
+/// segment (also percent-encoded) — <see cref="Uri"/> would silently collapse <c>file:///data/../../etc/x</c> to
+/// <c>file:///etc/x</c>, which is a path traversal, not a spelling.
+/// </remarks>
+public sealed class LockTarget : IEquatable<LockTarget>
+{
+    private LockTarget(Uri uri, string normalized, string path)
+    {
+        Uri = uri;
+        Normalized = normalized;
+        Path = path;
+        Sidecar = new SidecarKey(this, path + SidecarLimits.Suffix);
+    }
+
+    /// <summary>The normalised URI.</summary>
+    public Uri Uri { get; }
+
+    /// <summary>The normalised URI as a string; equal for every spelling of the same target.</summary>
+    public string Normalized { get; }
+
+    /// <summary>Lower-case scheme, e.g. <c>file</c>, <c>s3</c>.</summary>
+    public string Scheme => Uri.Scheme;
+
+    /// <summary>Host, bucket or namespace part (empty for <c>file:///</c>).</summary>
+    public string Authority => Uri.Authority;
+
+    /// <summary>The decoded absolute path (always starts with <c>/</c>).</summary>
+    public string Path { get; }
+
+    /// <summary>The companion <c>&lt;target&gt;.lock</c> object.</summary>
+    public SidecarKey Sidecar { get; }
+
+    /// <summary>Parses and normalises <paramref name="uri"/>, or throws <see cref="InvalidLockTargetException"/>.</summary>
+    public static LockTarget Parse(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (uri.Length == 0 || uri.Length > 4096)
+        {
+            throw new InvalidLockTargetException(uri, "the URI is empty or longer than 4096 characters");
+        }
+
+        foreach (var c in uri)
+        {
+            if (char.IsControl(c))
+            {
+                throw new InvalidLockTargetException(uri, "the URI contains a control character");
+            }
+        }
+
+        var schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            throw new InvalidLockTargetException(uri, "expected an absolute URI such as file:///data/a.csv or s3://bucket/key");
+        }
+
+        var rawPath = RawPathOf(uri, schemeEnd + 3);
+        if (ContainsDotSegment(rawPath))
+        {
+            throw new InvalidLockTargetException(uri, "'.' and '..' path segments are not allowed (path traversal)");
+        }
+
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            throw new InvalidLockTargetException(uri, "not a well-formed absolute URI");
+        }
+
+        if (!string.IsNullOrEmpty(parsed.Query) || !string.IsNullOrEmpty(parsed.Fragment))
+        {
+            throw new InvalidLockTargetException(uri, "query strings and fragments are not part of a file name");
+        }
+
+        var scheme = parsed.Scheme.ToLowerInvariant();
+        var path = Uri.UnescapeDataString(parsed.AbsolutePath);
+        if (scheme is "file" or "sftp")
+        {
+            path = CollapseSlashes(path);
+        }
+
+        if (path.Length <= 1 || path.EndsWith('/'))
+        {
+            throw new InvalidLockTargetException(uri, "the path must name a file, not a directory");
+        }
+
+        if (path.Contains('\0') || path.Contains('\\'))
+        {
+            throw new InvalidLockTargetException(uri, "the path contains a NUL or backslash");
+        }
+
+        if (scheme == "file" && !(parsed.Host.Length == 0 || parsed.IsLoopback))
+        {
+            throw new InvalidLockTargetException(uri, "file URIs must be local: file:///absolute/path");
+        }
+
+        var authority = scheme == "file" ? string.Empty : parsed.Authority.ToLowerInvariant();
+        if (scheme != "file" && authority.Length == 0)
+        {
+            throw new InvalidLockTargetException(uri, $"{scheme}:// URIs need a host, bucket or namespace");
+        }
+
+        var userInfo = parsed.UserInfo.Length > 0 ? Uri.EscapeDataString(Uri.UnescapeDataString(parsed.UserInfo)) + "@" : string.Empty;
+        var normalized = new StringBuilder(scheme.Length + authority.Length + path.Length + 8)
+            .Append(scheme).Append("://").Append(userInfo).Append(authority).Append(EscapePath(path)).ToString();
+        return new LockTarget(new Uri(normalized), normalized, path);
+    }
+
+    /// <summary>Like <see cref="Parse(string)"/> but returns false instead of throwing.</summary>
+    public static bool TryParse(string uri, out LockTarget? target, out InvalidLockTargetException? error)
+    {
+        try
+        {
+            target = Parse(uri);
+            error = null;
+            return true;
+        }
+        catch (InvalidLockTargetException e)
+        {
+            target = null;
+            error = e;
+            return false;
+        }
+    }
+
+    /// <summary>Normalises an existing <see cref="System.Uri"/>.</summary>
+    public static LockTarget Parse(Uri uri) => Parse((uri ?? throw new ArgumentNullException(nameof(uri))).OriginalString);
+
+    /// <inheritdoc />
+    public bool Equals(LockTarget? other) => other is not null && string.Equals(Normalized, other.Normalized, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as LockTarget);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Normalized);
+
+    /// <inheritdoc />
+    public override string ToString() => Normalized;
+
+    private static string RawPathOf(string uri, int authorityStart)
+    {
+        var slash = uri.IndexOf('/', authorityStart);
+        if (slash < 0)
+        {
+            return string.Empty;
+        }
+
+        var end = uri.IndexOfAny(['?', '#'], slash);
+        return end < 0 ? uri[slash..] : uri[slash..end];
+    }
+
+    private static bool ContainsDotSegment(string rawPath)
+    {
+        var decoded = rawPath.Replace("%2e", ".", StringComparison.OrdinalIgnoreCase)
+                             .Replace("%2f", "/", StringComparison.OrdinalIgnoreCase)
+                             .Replace("%5c", "/", StringComparison.OrdinalIgnoreCase)
+                             .Replace('\\', '/');
+        foreach (var segment in decoded.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string CollapseSlashes(string path)
+    {
+        while (path.Contains("//", StringComparison.Ordinal))
+        {
+            path = path.Replace("//", "/", StringComparison.Ordinal);
+        }
+
+        return path;
+    }
+
+    private static string EscapePath(string path)
+    {
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = Uri.EscapeDataString(segments[i]);
+        }
+
+        return string.Join('/', segments);
+    }
+}

@@ -1,0 +1,59 @@
+using Xunit;
+
+namespace LockActors.Storage.Tests;
+
+public sealed class LockTargetTests
+{
+    [Theory]
+    [InlineData("file:///data/in/a.csv", "file:///data/in/a.csv")]
+    [InlineData("FILE:///data//in/a.csv", "file:///data/in/a.csv")]
+    [InlineData("file://localhost/data/in/a.csv", "file:///data/in/a.csv")]
+    [InlineData("S3://Bucket/in/a.csv", "s3://bucket/in/a.csv")]
+    [InlineData("s3://bucket/in/a%20b.csv", "s3://bucket/in/a%20b.csv")]
+    [InlineData("gs://bucket/dir/ü.csv", "gs://bucket/dir/%C3%BC.csv")]
+    [InlineData("sftp://user@Host:2222/home/x.csv", "sftp://user@host:2222/home/x.csv")]
+    [InlineData("mem://ns/x", "mem://ns/x")]
+    public void Spellings_of_one_file_normalise_to_one_target(string input, string expected)
+    {
+        var target = LockTarget.Parse(input);
+        Assert.Equal(expected, target.Normalized);
+        Assert.Equal(target, LockTarget.Parse(target.Normalized));
+        Assert.EndsWith(".lock", target.Sidecar.Path, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("file:///data/../../etc/x")]
+    [InlineData("file:///data/./x")]
+    [InlineData("file:///data/%2e%2e/etc/passwd")]
+    [InlineData("s3://bucket/a/../b")]
+    [InlineData("sftp://u@h/home/..")]
+    [InlineData("file:///data/%2E%2E%2Fetc/x")]
+    public void Dot_segments_are_rejected_as_traversal(string input)
+    {
+        var error = Assert.Throws<InvalidLockTargetException>(() => LockTarget.Parse(input));
+        Assert.Contains("traversal", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not a uri")]
+    [InlineData("/data/a.csv")]
+    [InlineData("file:///")]
+    [InlineData("file:///data/dir/")]
+    [InlineData("s3://bucket/a.csv?versionId=1")]
+    [InlineData("s3://bucket/a.csv#frag")]
+    [InlineData("s3:///a.csv")]
+    [InlineData("file://remotehost/a.csv")]
+    [InlineData("file:///data/a\u0001.csv")]
+    public void Malformed_uris_are_rejected_with_a_typed_error(string input) =>
+        Assert.Throws<InvalidLockTargetException>(() => LockTarget.Parse(input));
+
+    [Fact]
+    public void Sidecar_sits_next_to_the_target()
+    {
+        var target = LockTarget.Parse("s3://bucket/in/a.csv");
+        Assert.Equal("/in/a.csv.lock", target.Sidecar.Path);
+        Assert.Equal("in/a.csv.lock", target.Sidecar.ObjectName);
+        Assert.Equal("bucket", target.Sidecar.Authority);
+    }
+}
