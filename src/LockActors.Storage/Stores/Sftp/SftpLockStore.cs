@@ -1,0 +1,694 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+using Renci.SshNet.Sftp;
+
+namespace LockActors.Storage.Stores.Sftp;
+
+/// <summary>
+/// The <c>sftp://user@host:port/absolute/path/file</c> store: sidecars on an SFTP server (OpenSSH), over one
+/// pooled, host-key-pinned SSH connection per endpoint.
+/// </summary>
+/// <remarks>
+/// <para><b>Create</b>: the JSON is written to a private temp file (<c>OPEN CREAT|EXCL</c>, <c>WRITE</c>,
+/// <c>CLOSE</c>), then moved to the sidecar name with a plain <c>SSH_FXP_RENAME</c>. OpenSSH's sftp-server
+/// implements that rename as <c>link(2)</c> + <c>unlink(2)</c>, which fails when the sidecar exists: create-if-absent
+/// is atomic and readers never see a half-written sidecar. (On a file system without hard links OpenSSH falls
+/// back to stat + rename, which is racy; servers that overwrite on plain rename are not safe for this store.)</para>
+/// <para><b>Replace / delete</b> (SFTP has no compare-and-swap): the writer first takes a guard, the empty file
+/// <c>&lt;sidecar&gt;.cas</c> created with <c>CREAT|EXCL</c> (exactly one writer wins), holds it only for the
+/// check-and-write, reads the sidecar and compares its version, then either renames its fully written temp file
+/// over the sidecar with <c>posix-rename@openssh.com</c> (atomic overwrite: the sidecar path is never empty, readers
+/// see the old or the new bytes) or removes the sidecar, and finally removes the guard. Create needs no guard: it
+/// only succeeds while no sidecar exists, and a guarded writer only acts on a sidecar that exists. The naive
+/// "rename the sidecar away, check, complete or roll back" is deliberately not used: while the sidecar is away a
+/// third process can create a fresh lock, and a roll-back can then not restore it.</para>
+/// <para><b>Abandoned guards</b> (a writer crashed or lost its connection mid-operation) are broken once their
+/// server mtime is older than <see cref="SftpStoreSettings.GuardStaleAfter"/> + 1 s + the clock estimate's
+/// uncertainty: the breaker renames the guard to a unique name (one breaker wins per guard), re-checks that what it
+/// took is the stale guard it judged, removes it, and otherwise renames it back. A live writer stops writing, and
+/// stops removing its guard, once it has held it for half of that time.</para>
+/// <para><b>Residual risks</b>: (1) a writer whose single SFTP request is delayed in transit by more than half of
+/// <see cref="SftpStoreSettings.GuardStaleAfter"/> can still apply its write after its guard was broken; (2) when two
+/// breakers race over one abandoned guard and a new writer takes the guard in between, the second breaker takes
+/// the live guard and must put it back; if yet another writer created a guard in that window of about two round
+/// trips, two writers run their check-and-write concurrently. Both need a crashed writer plus unusual timing.
+/// Only processes following this protocol honour the guard.</para>
+/// <para><b>Version</b>: size, server mtime (whole seconds) and a SHA-256 prefix of the bytes, so it changes on
+/// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
+/// mtime and <see cref="SidecarSnapshot.StoreNow"/> the server clock estimated from the mtimes of this store's own
+/// writes (1 s resolution).</para>
+/// <para><b>Requests per uncontended operation</b>: create 5 (OPEN, WRITE, CLOSE, STAT of the temp, RENAME);
+/// replace 12 (temp 4, guard OPEN + CLOSE, sidecar STAT + OPEN + READ + CLOSE, posix-rename, guard REMOVE);
+/// delete 8; read 4.</para>
+/// </remarks>
+public sealed class SftpLockStore : ILockStore
+{
+    private static readonly TimeSpan ClockRefreshInterval = TimeSpan.FromMinutes(5);
+    private readonly SftpStoreSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly SftpConnectionPool _pool;
+    private readonly SftpServerClock _clock;
+    private long _requests;
+    private long _guardsBroken;
+
+    /// <summary>Creates the store. No connection is made until the first operation.</summary>
+    public SftpLockStore(SftpStoreSettings? settings = null, TimeProvider? time = null)
+    {
+        _settings = settings ?? SftpStoreSettings.Default;
+        _time = time ?? TimeProvider.System;
+        _pool = new SftpConnectionPool(_settings);
+        _clock = new SftpServerClock(_time);
+    }
+
+    /// <inheritdoc />
+    public StoreCapabilities Capabilities { get; } = new(
+        AtomicCreate: true,
+        CompareAndSwapReplace: true,
+        CompareAndSwapDelete: true,
+        CrossProcess: true,
+        Clock: StoreClock.Server,
+        ClockResolution: TimeSpan.FromSeconds(1),
+        Mechanism: "create = temp file + SSH_FXP_RENAME (OpenSSH link+unlink: fails if the sidecar exists); " +
+                   "replace/delete = CREAT|EXCL guard <sidecar>.cas + version check + posix-rename@openssh.com / remove");
+
+    /// <summary>SFTP requests sent so far by this store (each is one round trip unless pipelined).</summary>
+    internal long RequestCount => Interlocked.Read(ref _requests);
+
+    /// <summary>Abandoned guards this store has broken.</summary>
+    internal long GuardsBroken => Interlocked.Read(ref _guardsBroken);
+
+    /// <summary>SSH connections established so far.</summary>
+    internal int ConnectCount => _pool.ConnectCount;
+
+    /// <summary>The pooled client for a sidecar's endpoint (tests use it to drop the connection).</summary>
+    internal Task<SftpClient> ClientForAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
+        _pool.GetAsync(EndpointOf(key), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        SidecarLimits.EnsureWithinLimit(key, content.Length);
+        return RunAsync(key, async op =>
+        {
+            var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
+            if (await op.CommitAsync(() => op.TryRenameAsync(temp.Path, op.SidecarPath), temp.Version).ConfigureAwait(false))
+            {
+                return temp.Version;
+            }
+
+            // Rename refused: the usual reason is an existing sidecar; anything else must not pass for "held".
+            await op.TryRemoveAsync(temp.Path).ConfigureAwait(false);
+            return await op.StatAsync(op.SidecarPath).ConfigureAwait(false) is not null
+                ? (SidecarVersion?)null
+                : throw new StoreUnavailableException($"The SFTP server refused to rename a temp file to '{op.SidecarPath}' although no sidecar exists.");
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
+        RunAsync(key, async op =>
+        {
+            var file = await op.ReadSidecarAsync(guarded: false).ConfigureAwait(false);
+            if (file is null)
+            {
+                return null;
+            }
+
+            await op.EnsureClockAsync().ConfigureAwait(false);
+            return new SidecarSnapshot(file.Value.Content, file.Value.Version, file.Value.ModifiedAt, _clock.Now);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SidecarVersion?> TryReplaceAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default)
+    {
+        SidecarLimits.EnsureWithinLimit(key, content.Length);
+        return RunAsync<SidecarVersion?>(key, async op =>
+        {
+            var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
+            var consumed = false;
+            try
+            {
+                var guard = await op.AcquireGuardAsync().ConfigureAwait(false);
+                try
+                {
+                    var current = await op.ReadSidecarAsync(guarded: true).ConfigureAwait(false);
+                    if (current?.Version != expected)
+                    {
+                        return null;
+                    }
+
+                    guard.EnsureWithinBudget();
+                    consumed = await op.CommitAsync(async () =>
+                    {
+                        await op.PosixRenameAsync(temp.Path, op.SidecarPath).ConfigureAwait(false);
+                        return true;
+                    }, temp.Version).ConfigureAwait(false);
+                    return temp.Version;
+                }
+                finally
+                {
+                    await guard.ReleaseAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (!consumed)
+                {
+                    await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
+                }
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryDeleteAsync(SidecarKey key, SidecarVersion expected, CancellationToken cancellationToken = default) =>
+        RunAsync(key, async op =>
+        {
+            Guard guard;
+            try
+            {
+                guard = await op.AcquireGuardAsync().ConfigureAwait(false);
+            }
+            catch (StoreLocationNotFoundException)
+            {
+                return false; // no directory, so no sidecar to delete
+            }
+
+            try
+            {
+                var current = await op.ReadSidecarAsync(guarded: true).ConfigureAwait(false);
+                if (current?.Version != expected)
+                {
+                    return false;
+                }
+
+                guard.EnsureWithinBudget();
+                return await op.CommitAsync(() => op.TryRemoveAsync(op.SidecarPath), resolvesTo: null).ConfigureAwait(false);
+            }
+            finally
+            {
+                await guard.ReleaseAsync().ConfigureAwait(false);
+            }
+        }, cancellationToken);
+
+    /// <summary>Closes every pooled connection.</summary>
+    public ValueTask DisposeAsync() => _pool.DisposeAsync();
+
+    private SftpEndpoint EndpointOf(SidecarKey key)
+    {
+        var uri = key.Target.Uri;
+        if (!string.Equals(uri.Scheme, "sftp", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidLockTargetException(key.Target.Normalized, "the SFTP store only serves sftp:// targets");
+        }
+
+        var userInfo = Uri.UnescapeDataString(uri.UserInfo);
+        if (userInfo.Contains(':', StringComparison.Ordinal))
+        {
+            throw new InvalidLockTargetException(key.Target.Normalized, "passwords do not belong in lock URIs; configure them in lock-actors.stores.sftp");
+        }
+
+        var user = userInfo.Length > 0 ? userInfo : _settings.Credentials.Username;
+        if (string.IsNullOrEmpty(user))
+        {
+            throw new InvalidLockTargetException(key.Target.Normalized, "no user: write sftp://user@host/path or configure a username");
+        }
+
+        if (_settings.Root is { Length: > 0 } root && !key.Path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            throw new InvalidLockTargetException(key.Target.Normalized, $"it is outside the configured SFTP store root '{root}'");
+        }
+
+        return new SftpEndpoint(uri.DnsSafeHost, uri.Port > 0 ? uri.Port : 22, user);
+    }
+
+    private async Task<T> RunAsync<T>(SidecarKey key, Func<Operation, Task<T>> body, CancellationToken cancellationToken)
+    {
+        var endpoint = EndpointOf(key);
+        for (var attempt = 1; ; attempt++)
+        {
+            var client = await _pool.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            var op = new Operation(this, endpoint, client, key, cancellationToken);
+            try
+            {
+                return await body(op).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _pool.Invalidate(endpoint, client);
+                if (attempt == 1 && !op.CommitSent)
+                {
+                    continue; // nothing irreversible was sent: retry once on a fresh connection
+                }
+
+                throw new StoreUnavailableException($"The connection to sftp://{endpoint} failed during an operation on '{key}': {e.Message}", e);
+            }
+            catch (SftpPermissionDeniedException e)
+            {
+                throw new StoreAccessDeniedException($"sftp://{endpoint} denied access for '{key}': {e.Message}", e);
+            }
+            catch (SftpException e)
+            {
+                throw new StoreUnavailableException($"sftp://{endpoint} failed an operation on '{key}': {e.StatusCode} {e.Message}", e);
+            }
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e) => e switch
+    {
+        SshConnectionException or SshOperationTimeoutException or SocketException or ObjectDisposedException or TimeoutException => true,
+        SftpException { StatusCode: StatusCode.NoConnection or StatusCode.ConnectionLost } => true,
+        SshException { InnerException: SocketException } => true,
+        IOException { InnerException: SocketException } => true,
+        _ => false,
+    };
+
+    private static SidecarVersion VersionOf(ReadOnlySpan<byte> content, DateTimeOffset modifiedAt)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(content, hash);
+        return new SidecarVersion(string.Create(CultureInfo.InvariantCulture,
+            $"{content.Length:x}.{modifiedAt.ToUnixTimeSeconds():x}.{Convert.ToHexStringLower(hash[..8])}"));
+    }
+
+    private static DateTimeOffset MtimeOf(SftpFileAttributes attributes) =>
+        new(DateTime.SpecifyKind(attributes.LastWriteTimeUtc, DateTimeKind.Utc));
+
+    private readonly record struct TempFile(string Path, SidecarVersion Version);
+
+    private readonly record struct SidecarFile(byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt);
+
+    /// <summary>One store operation on one connection: the SFTP requests it sends and their error mapping.</summary>
+    private sealed class Operation(SftpLockStore store, SftpEndpoint endpoint, SftpClient client, SidecarKey key, CancellationToken cancellationToken)
+    {
+        private readonly string _directory = DirectoryOf(key.Path);
+
+        public SftpLockStore Store => store;
+
+        public SidecarKey SidecarKey => key;
+
+        public SftpEndpoint Endpoint => endpoint;
+
+        public SftpClient Client => client;
+
+        public CancellationToken Token => cancellationToken;
+
+        public string SidecarPath => key.Path;
+
+        public string GuardPath => key.Path + ".cas";
+
+        /// <summary>True once a request whose outcome cannot be undone (the commit) was sent.</summary>
+        public bool CommitSent { get; private set; }
+
+        /// <summary>Writes <paramref name="content"/> to a fresh temp file next to the sidecar; learns the server clock from it.</summary>
+        public async Task<TempFile> WriteTempAsync(ReadOnlyMemory<byte> content)
+        {
+            var path = $"{_directory}/.{FileNameOf(key.Path)}.{Guid.NewGuid().ToString("N")[..12]}.tmp";
+            var before = store._time.GetUtcNow();
+            SftpFileStream stream;
+            try
+            {
+                stream = await Send(client.OpenAsync(path, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException e)
+            {
+                throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
+            }
+
+            try
+            {
+                if (content.Length > 0)
+                {
+                    Count();
+                    await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Count();
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var attributes = await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+            var after = store._time.GetUtcNow();
+            var modifiedAt = MtimeOf(attributes);
+            store._clock.Observe(modifiedAt, before, after);
+            return new TempFile(path, VersionOf(content.Span, modifiedAt));
+        }
+
+        /// <summary>
+        /// Reads the sidecar and its attributes. Unguarded reads retry when the file changed between the STAT and the
+        /// READ (size mismatch); a same-size swap yields a mixed version that simply fails a later compare-and-swap.
+        /// </summary>
+        public async Task<SidecarFile?> ReadSidecarAsync(bool guarded)
+        {
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                var statTask = StatAsync(key.Path);
+                var openTask = OpenForReadAsync(key.Path);
+                SftpFileAttributes? attributes;
+                SftpFileStream? stream;
+                try
+                {
+                    attributes = await statTask.ConfigureAwait(false);
+                }
+                finally
+                {
+                    stream = await openTask.ConfigureAwait(false);
+                }
+
+                if (stream is null)
+                {
+                    if (attributes is null || !guarded)
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                try
+                {
+                    if (attributes is null)
+                    {
+                        continue; // created between the two requests
+                    }
+
+                    SidecarLimits.EnsureWithinLimit(key, attributes.Size);
+                    var buffer = new byte[attributes.Size + 1];
+                    var read = 0;
+                    while (read < buffer.Length)
+                    {
+                        Count();
+                        var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        read += n;
+                    }
+
+                    if (read != attributes.Size)
+                    {
+                        continue; // replaced while we read it
+                    }
+
+                    var content = buffer[..read];
+                    var modifiedAt = MtimeOf(attributes);
+                    return new SidecarFile(content, VersionOf(content, modifiedAt), modifiedAt);
+                }
+                finally
+                {
+                    Count();
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            throw new StoreUnavailableException($"The sidecar '{key}' kept changing while it was read.");
+        }
+
+        /// <summary>Attributes of <paramref name="path"/>, or null when it does not exist.</summary>
+        public async Task<SftpFileAttributes?> StatAsync(string path)
+        {
+            try
+            {
+                return await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Plain rename, which OpenSSH refuses when <paramref name="to"/> exists; false when refused or the source is gone.</summary>
+        public async Task<bool> TryRenameAsync(string from, string to)
+        {
+            try
+            {
+                await Send(client.RenameFileAsync(from, to, cancellationToken)).ConfigureAwait(false);
+                return true;
+            }
+            catch (SftpException e) when (e.StatusCode is StatusCode.Failure or StatusCode.NoSuchFile)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>posix-rename@openssh.com: atomically replaces <paramref name="to"/>. SSH.NET only offers it synchronously.</summary>
+        public Task PosixRenameAsync(string from, string to)
+        {
+            Count();
+            return Task.Run(() => client.RenameFile(from, to, isPosix: true), cancellationToken);
+        }
+
+        /// <summary>Removes <paramref name="path"/>; false when it did not exist.</summary>
+        public async Task<bool> TryRemoveAsync(string path)
+        {
+            try
+            {
+                await Send(client.DeleteFileAsync(path, cancellationToken)).ConfigureAwait(false);
+                return true;
+            }
+            catch (SftpPathNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Best-effort cleanup of litter (a temp file); never masks the operation's outcome.</summary>
+        public async Task TryRemoveQuietlyAsync(string path)
+        {
+            try
+            {
+                await TryRemoveAsync(path).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or TimeoutException or InvalidOperationException)
+            {
+            }
+        }
+
+        /// <summary>
+        /// Sends the irreversible request. If the connection dies before the answer, the outcome is settled by
+        /// re-reading on a fresh connection: done when the sidecar now carries <paramref name="resolvesTo"/>,
+        /// otherwise unknown (<see cref="StoreUnavailableException"/>).
+        /// </summary>
+        public async Task<bool> CommitAsync(Func<Task<bool>> commit, SidecarVersion? resolvesTo)
+        {
+            CommitSent = true;
+            try
+            {
+                return await commit().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                store._pool.Invalidate(endpoint, client);
+                if (resolvesTo is { } expected)
+                {
+                    try
+                    {
+                        var fresh = await store._pool.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                        var reread = await new Operation(store, endpoint, fresh, key, cancellationToken).ReadSidecarAsync(guarded: false).ConfigureAwait(false);
+                        if (reread?.Version == expected)
+                        {
+                            return true;
+                        }
+                    }
+                    catch (LockStoreException)
+                    {
+                        // Still unreachable: the outcome stays unknown.
+                    }
+                }
+
+                throw new StoreUnavailableException($"The connection to sftp://{endpoint} failed while writing '{key}'; the write may or may not have happened.", e);
+            }
+        }
+
+        /// <summary>Takes the guard <c>&lt;sidecar&gt;.cas</c>, breaking it when abandoned, within the check-and-write timeout.</summary>
+        public async Task<Guard> AcquireGuardAsync()
+        {
+            var waitStart = store._time.GetTimestamp();
+            var delay = 1;
+            while (true)
+            {
+                var started = store._time.GetTimestamp();
+                SftpFileStream guard;
+                try
+                {
+                    guard = await Send(client.OpenAsync(GuardPath, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
+                }
+                catch (SftpPathNotFoundException e)
+                {
+                    throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
+                }
+                catch (SftpException e) when (e.StatusCode == StatusCode.Failure)
+                {
+                    if (await StatAsync(GuardPath).ConfigureAwait(false) is { } held && await IsAbandonedAsync(held).ConfigureAwait(false))
+                    {
+                        await TryBreakGuardAsync(held).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (store._time.GetElapsedTime(waitStart) > store._settings.CheckAndWriteTimeout)
+                    {
+                        throw new StoreUnavailableException(
+                            $"Another writer held the guard '{GuardPath}' for more than {store._settings.CheckAndWriteTimeout.TotalSeconds:0.#} s.");
+                    }
+
+                    await Task.Delay(delay + Random.Shared.Next(delay), cancellationToken).ConfigureAwait(false);
+                    delay = Math.Min(delay * 2, 50);
+                    continue;
+                }
+
+                Count();
+                var closing = guard.DisposeAsync().AsTask(); // CLOSE runs while we read the sidecar
+                return new Guard(this, started, closing);
+            }
+        }
+
+        /// <summary>Makes sure the server clock estimate exists and is recent, probing with an empty temp file if not.</summary>
+        public async Task EnsureClockAsync()
+        {
+            if (store._clock.SinceLastObservation < ClockRefreshInterval)
+            {
+                return;
+            }
+
+            try
+            {
+                var probe = await WriteTempAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                await TryRemoveQuietlyAsync(probe.Path).ConfigureAwait(false);
+            }
+            catch (LockStoreException)
+            {
+                // A read-only directory: keep the previous estimate (or the local clock).
+            }
+            catch (SftpException)
+            {
+            }
+        }
+
+        private async Task<bool> IsAbandonedAsync(SftpFileAttributes guard)
+        {
+            await EnsureClockAsync().ConfigureAwait(false);
+            var age = store._clock.Now - MtimeOf(guard);
+            return age > store._settings.GuardStaleAfter + TimeSpan.FromSeconds(1) + store._clock.Uncertainty;
+        }
+
+        private async Task TryBreakGuardAsync(SftpFileAttributes judged)
+        {
+            var broken = $"{_directory}/.{FileNameOf(GuardPath)}.{Guid.NewGuid().ToString("N")[..12]}.broken";
+            if (!await TryRenameAsync(GuardPath, broken).ConfigureAwait(false))
+            {
+                return; // another breaker (or the late owner) got there first
+            }
+
+            var taken = await StatAsync(broken).ConfigureAwait(false);
+            if (taken is not null && MtimeOf(taken) == MtimeOf(judged) && await IsAbandonedAsync(taken).ConfigureAwait(false))
+            {
+                await TryRemoveAsync(broken).ConfigureAwait(false);
+                Interlocked.Increment(ref store._guardsBroken);
+                return;
+            }
+
+            // We took a live guard (another breaker removed the stale one and a writer re-created it): put it back.
+            if (!await TryRenameAsync(broken, GuardPath).ConfigureAwait(false))
+            {
+                await TryRemoveAsync(broken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<SftpFileStream?> OpenForReadAsync(string path)
+        {
+            try
+            {
+                return await Send(client.OpenAsync(path, FileMode.Open, FileAccess.Read, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        private Task<T> Send<T>(Task<T> request)
+        {
+            Count();
+            return request;
+        }
+
+        private Task Send(Task request)
+        {
+            Count();
+            return request;
+        }
+
+        private void Count() => Interlocked.Increment(ref store._requests);
+
+        private static string DirectoryOf(string path)
+        {
+            var slash = path.LastIndexOf('/');
+            return slash <= 0 ? string.Empty : path[..slash];
+        }
+
+        private static string FileNameOf(string path) => path[(path.LastIndexOf('/') + 1)..];
+    }
+
+    /// <summary>A held guard: enforces the hold budget and removes the guard only while it cannot have been broken.</summary>
+    private sealed class Guard(Operation op, long acquiredAt, Task closing)
+    {
+        private TimeSpan Held => op.Store._time.GetElapsedTime(acquiredAt);
+
+        /// <summary>Throws (nothing written) when the guard has been held so long that it might be broken soon.</summary>
+        public void EnsureWithinBudget()
+        {
+            if (Held > op.Store._settings.GuardHoldBudget)
+            {
+                throw new StoreUnavailableException(
+                    $"The check-and-write on '{op.SidecarPath}' took {Held.TotalSeconds:0.#} s, longer than its {op.Store._settings.GuardHoldBudget.TotalSeconds:0.#} s budget; nothing was written.");
+            }
+        }
+
+        public async Task ReleaseAsync()
+        {
+            try
+            {
+                await closing.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or TimeoutException)
+            {
+                // The handle dies with the connection; the guard file itself is what matters.
+            }
+
+            if (Held > op.Store._settings.GuardHoldBudget)
+            {
+                return; // it may already be broken and re-taken: leave it for the breakers
+            }
+
+            try
+            {
+                await op.TryRemoveAsync(op.GuardPath).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsConnectionFailure(e) && !op.Token.IsCancellationRequested)
+            {
+                // Connection lost mid-operation: free the guard over a fresh connection while that is still safe.
+                op.Store._pool.Invalidate(op.Endpoint, op.Client);
+                try
+                {
+                    var fresh = await op.Store._pool.GetAsync(op.Endpoint, op.Token).ConfigureAwait(false);
+                    if (Held <= op.Store._settings.GuardHoldBudget)
+                    {
+                        await new Operation(op.Store, op.Endpoint, fresh, op.SidecarKey, op.Token).TryRemoveQuietlyAsync(op.GuardPath).ConfigureAwait(false);
+                    }
+                }
+                catch (LockStoreException)
+                {
+                    // Unreachable: the guard becomes abandoned and is broken after GuardStaleAfter.
+                }
+            }
+        }
+    }
+}

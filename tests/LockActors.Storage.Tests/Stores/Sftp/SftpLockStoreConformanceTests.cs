@@ -1,0 +1,48 @@
+using LockActors.Storage.Stores.Sftp;
+using LockActors.Storage.Tests.Conformance;
+using Renci.SshNet;
+
+namespace LockActors.Storage.Tests.Stores.Sftp;
+
+public sealed class SftpLockStoreConformanceTests : LockStoreConformanceTests, IDisposable
+{
+    private readonly SftpTestServer _server = SftpTestServer.Shared;
+    private readonly Lazy<SftpClient> _raw;
+    private readonly string _root;
+
+    public SftpLockStoreConformanceTests()
+    {
+        _raw = new Lazy<SftpClient>(_server.RawClient);
+        _root = _server.Root + "/conformance-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new SftpLockStore(_server.Settings()));
+
+    protected override string NewTargetUri(string name)
+    {
+        if (!_raw.Value.Exists(_root))
+        {
+            _raw.Value.CreateDirectory(_root);
+        }
+
+        var dir = _root + "/" + Guid.NewGuid().ToString("N");
+        _raw.Value.CreateDirectory(dir);
+        return _server.UriOf(dir + "/" + name);
+    }
+
+    protected override string TargetInMissingLocation() => _server.UriOf(_server.Root + "/missing-" + Guid.NewGuid().ToString("N") + "/x.csv");
+
+    protected override Task WriteRawAsync(SidecarKey key, byte[] content)
+    {
+        _raw.Value.WriteAllBytes(key.Path, content);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        if (_raw.IsValueCreated)
+        {
+            _raw.Value.Dispose();
+        }
+    }
+}
