@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace LockActors.Storage.Stores.S3;
+
+/// <summary>How a single conditional write ended.</summary>
+internal enum S3WriteResult
+{
+    /// <summary>2xx: the write applied.</summary>
+    Written,
+
+    /// <summary>412: the condition did not hold, nothing was written.</summary>
+    PreconditionFailed,
+
+    /// <summary>404 on a conditional delete: nothing there, nothing deleted.</summary>
+    NotFound,
+
+    /// <summary>5xx, 409, timeout or a broken connection: the write may or may not have applied.</summary>
+    Unknown,
+
+    /// <summary>501 / 400 NotImplemented: the endpoint does not support the condition at all.</summary>
+    NotSupported,
+}
+
+/// <summary>The outcome of one conditional write.</summary>
+internal readonly record struct S3WriteOutcome(S3WriteResult Result, string? ETag = null, Exception? Error = null);
+
+/// <summary>One GET of an object, tombstones included. <see cref="Content"/> is null when the object is larger than
+/// <see cref="SidecarLimits.MaxBytes"/> (its body is never downloaded).</summary>
+internal sealed record S3RawObject(byte[]? Content, long Length, string ETag, DateTimeOffset LastModified, DateTimeOffset? ServerDate)
+{
+    public bool IsTombstone => Content is not null && S3Tombstone.Is(Content);
+
+    public bool HasContent(ReadOnlySpan<byte> content) => Content is not null && content.SequenceEqual(Content);
+}
+
+/// <summary>
+/// The few S3 calls the store makes, with errors classified once: lost races and unknown outcomes come back as
+/// values, everything that is the caller's problem (credentials, missing bucket) is thrown as a typed
+/// <see cref="LockStoreException"/>. The SDK client runs with automatic retries off, so every attempt here is one
+/// request and nothing is ever re-sent behind the store's back.
+/// </summary>
+internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, string endpointName)
+{
+    public string EndpointName { get; } = endpointName;
+
+    public async Task<S3WriteOutcome> PutAsync(
+        SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, string? ifMatch, bool ifNoneMatch, CancellationToken ct)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = name,
+            InputStream = new MemoryStream(content.ToArray(), writable: false),
+            AutoCloseStream = true,
+            ContentType = "application/json",
+            UseChunkEncoding = false,
+        };
+        if (ifNoneMatch)
+        {
+            request.IfNoneMatch = "*";
+        }
+
+        if (ifMatch is not null)
+        {
+            request.IfMatch = ifMatch;
+        }
+
+        try
+        {
+            var response = await client.PutObjectAsync(request, ct).ConfigureAwait(false);
+            return new S3WriteOutcome(S3WriteResult.Written, S3ETag.Normalize(response.ETag));
+        }
+        catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
+        {
+            return kind switch
+            {
+                S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
+                S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
+                S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
+                _ => throw Translate(kind, e, key, bucket),
+            };
+        }
+    }
+
+    public async Task<S3WriteOutcome> DeleteAsync(SidecarKey key, string bucket, string name, string? ifMatch, CancellationToken ct)
+    {
+        var request = new DeleteObjectRequest { BucketName = bucket, Key = name };
+        if (ifMatch is not null)
+        {
+            request.IfMatch = ifMatch;
+        }
+
+        try
+        {
+            await client.DeleteObjectAsync(request, ct).ConfigureAwait(false);
+            return new S3WriteOutcome(S3WriteResult.Written);
+        }
+        catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
+        {
+            return kind switch
+            {
+                S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
+                S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
+                S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
+                S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
+                _ => throw Translate(kind, e, key, bucket),
+            };
+        }
+    }
+
+    /// <summary>GETs the object (null when absent), retrying transient failures up to <see cref="S3StoreSettings.ReadRetries"/>
+    /// times; throws <see cref="StoreUnavailableException"/> when the store stays unreachable.</summary>
+    public async Task<S3RawObject?> GetAsync(SidecarKey key, string bucket, string name, CancellationToken ct)
+    {
+        var delay = settings.RetryBackoff;
+        for (var attempt = 0; ; attempt++)
+        {
+            var serverDate = S3TransportHandler.CaptureServerDate();
+            try
+            {
+                using var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct).ConfigureAwait(false);
+                var length = response.ContentLength;
+                byte[]? content = null;
+                if (length <= SidecarLimits.MaxBytes)
+                {
+                    content = new byte[length];
+                    await response.ResponseStream.ReadExactlyAsync(content, ct).ConfigureAwait(false);
+                }
+
+                return new S3RawObject(content, length, S3ETag.Normalize(response.ETag), ToUtc(response.LastModified), serverDate.Value);
+            }
+            catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
+            {
+                if (kind == S3Failure.KeyNotFound)
+                {
+                    return null;
+                }
+
+                if (kind != S3Failure.Transient)
+                {
+                    throw Translate(kind, e, key, bucket);
+                }
+
+                if (attempt >= settings.ReadRetries)
+                {
+                    throw new StoreUnavailableException($"S3 endpoint {EndpointName} did not answer a read of '{key}' ({Describe(e)}).", e);
+                }
+            }
+
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+            delay += delay;
+        }
+    }
+
+    /// <summary>Maps a non-race failure to the contract's exception types.</summary>
+    public Exception Translate(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
+    {
+        S3Failure.AccessDenied => new StoreAccessDeniedException($"S3 endpoint {EndpointName} denied access to bucket '{bucket}' ({Describe(e)}).", e),
+        S3Failure.BucketNotFound => new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist on {EndpointName}", e),
+        S3Failure.NotImplemented => new StoreNotSafeException($"S3 endpoint {EndpointName} does not implement conditional requests ({Describe(e)})."),
+        S3Failure.Transient => new StoreUnavailableException($"S3 endpoint {EndpointName} is unavailable ({Describe(e)}).", e),
+        _ => new StoreUnavailableException($"S3 endpoint {EndpointName} failed on '{key}' ({Describe(e)}).", e),
+    };
+
+    public static string Describe(Exception e) => e switch
+    {
+        AmazonServiceException s when s.StatusCode != 0 => $"HTTP {(int)s.StatusCode} {s.ErrorCode}".TrimEnd(),
+        _ => e.GetBaseException().Message,
+    };
+
+    internal enum S3Failure
+    {
+        /// <summary>Cancelled by the caller: not ours to classify.</summary>
+        Fatal,
+        PreconditionFailed,
+        KeyNotFound,
+        BucketNotFound,
+        AccessDenied,
+        NotImplemented,
+        Transient,
+        Other,
+    }
+
+    private static S3Failure Classify(Exception e, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested && e is OperationCanceledException)
+        {
+            return S3Failure.Fatal;
+        }
+
+        if (e is AmazonServiceException { StatusCode: not 0 } s)
+        {
+            var code = s.ErrorCode ?? string.Empty;
+            return (s.StatusCode, code) switch
+            {
+                (HttpStatusCode.PreconditionFailed, _) => S3Failure.PreconditionFailed,
+                (_, "NoSuchBucket") => S3Failure.BucketNotFound,
+                (HttpStatusCode.NotFound, _) => S3Failure.KeyNotFound,
+                (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized, _) => S3Failure.AccessDenied,
+                (_, "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" or "ExpiredToken" or "InvalidToken") => S3Failure.AccessDenied,
+                (HttpStatusCode.NotImplemented, _) or (_, "NotImplemented") => S3Failure.NotImplemented,
+                // 409 ConditionalRequestConflict (AWS: a concurrent conditional write), 408/429 and every 5xx:
+                // the request may have been applied. RGW 16.2 answers some CAS-race losers with 500.
+                (HttpStatusCode.Conflict or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests, _) => S3Failure.Transient,
+                (_, "RequestTimeout" or "SlowDown") => S3Failure.Transient,
+                var (status, _) when (int)status >= 500 => S3Failure.Transient,
+                _ => S3Failure.Other,
+            };
+        }
+
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException or SocketException or IOException or TimeoutException or OperationCanceledException)
+            {
+                return S3Failure.Transient;
+            }
+        }
+
+        // No credentials in the default chain, or the SDK refused to sign: a configuration problem.
+        return e is AmazonClientException && e.Message.Contains("credential", StringComparison.OrdinalIgnoreCase)
+            ? S3Failure.AccessDenied
+            : e is AmazonServiceException ? S3Failure.Transient : S3Failure.Other;
+    }
+
+    private static DateTimeOffset ToUtc(DateTime? value) => value switch
+    {
+        null => DateTimeOffset.MinValue,
+        { Kind: DateTimeKind.Local } local => new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero),
+        { } other => new DateTimeOffset(DateTime.SpecifyKind(other, DateTimeKind.Utc), TimeSpan.Zero),
+    };
+}
+
+/// <summary>ETag spelling. The store keeps ETags unquoted; the endpoint probe finds which form <c>If-Match</c> needs.</summary>
+internal static class S3ETag
+{
+    public static string Normalize(string? etag) => (etag ?? string.Empty).Trim().Trim('"');
+
+    /// <summary>RFC 7232 (AWS) wants <c>"etag"</c>; Ceph RGW 16.2 only matches the bare <c>etag</c>.</summary>
+    public static string ForIfMatch(string etag, bool quoted) => quoted ? "\"" + etag + "\"" : etag;
+}

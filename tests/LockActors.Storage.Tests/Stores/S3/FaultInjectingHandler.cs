@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text;
+
+namespace LockActors.Storage.Tests.Stores.S3;
+
+/// <summary>What <see cref="FaultInjectingHandler"/> does with one request.</summary>
+internal enum Fault
+{
+    /// <summary>Forward untouched.</summary>
+    None,
+
+    /// <summary>Answer 500 without forwarding: the write did not apply.</summary>
+    FailBeforeApplying,
+
+    /// <summary>Forward (the write applies), then answer 500 instead of the real response: RGW's CAS-race 500.</summary>
+    FailAfterApplying,
+
+    /// <summary>Throw a connection error without forwarding.</summary>
+    ConnectionRefused,
+}
+
+/// <summary>Test double below the store's request counter: injects server errors into chosen requests.</summary>
+internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choose) : DelegatingHandler(new SocketsHttpHandler())
+{
+    public int Injected;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var fault = choose(request);
+        if (fault != Fault.None)
+        {
+            Interlocked.Increment(ref Injected);
+        }
+
+        switch (fault)
+        {
+            case Fault.ConnectionRefused:
+                throw new HttpRequestException("injected: connection refused", null, HttpStatusCode.ServiceUnavailable);
+            case Fault.FailBeforeApplying:
+                return InternalError(request);
+            case Fault.FailAfterApplying:
+                using (await base.SendAsync(request, cancellationToken))
+                {
+                    return InternalError(request);
+                }
+
+            default:
+                return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private static HttpResponseMessage InternalError(HttpRequestMessage request) => new(HttpStatusCode.InternalServerError)
+    {
+        RequestMessage = request,
+        Content = new StringContent(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>UnknownError</Code><Message>injected</Message></Error>",
+            Encoding.UTF8, "application/xml"),
+    };
+}

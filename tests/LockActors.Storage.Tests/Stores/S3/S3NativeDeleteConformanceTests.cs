@@ -1,0 +1,23 @@
+using LockActors.Storage.Stores.S3;
+using LockActors.Storage.Tests.Conformance;
+
+namespace LockActors.Storage.Tests.Stores.S3;
+
+/// <summary>
+/// The conformance suite with conditional-delete = native and a strict probe. Ceph RGW 16.2 ignores
+/// DELETE If-Match (the probe proves it, see <see cref="S3EndpointProbeTests"/>), so the store talks to RGW through
+/// <see cref="ConditionalDeleteEmulator"/>, a test double that honours DELETE If-Match as AWS documents it. The
+/// store's side — sending DELETE If-Match, reading 412/404 as "not deleted", never falling back to tombstones — is
+/// what this proves; AWS's side is taken from its documentation.
+/// </summary>
+public sealed class S3NativeDeleteConformanceTests : LockStoreConformanceTests
+{
+    protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(
+        new S3LockStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native), null, null, new ConditionalDeleteEmulator()));
+
+    protected override string NewTargetUri(string name) => S3TestServer.NewTargetUri(name);
+
+    protected override string TargetInMissingLocation() => $"s3://lockactors-missing-{Guid.NewGuid():N}/x.csv";
+
+    protected override Task WriteRawAsync(SidecarKey key, byte[] content) => S3TestServer.WriteRawAsync(key, content);
+}
