@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using LockActors.Configuration;
+using LockActors.Messages;
+
+namespace LockActors.Client;
+
+/// <summary>
+/// The plain-async facade over the lock manager: <see cref="AcquireAsync"/>, <see cref="TryAcquireAsync"/>,
+/// <see cref="WithLockAsync{T}"/> and <see cref="GetInfoAsync"/>. Thread-safe; create one per actor system
+/// (<c>LockActorsExtension.Get(system).Client</c>).
+/// </summary>
+public sealed class LockClient
+{
+    private static readonly TimeSpan AskSlack = TimeSpan.FromSeconds(5);
+    private readonly IActorRef _manager;
+    private readonly LockActorsSettings _settings;
+    private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
+    private readonly IActorRef _relay;
+
+    /// <summary>Creates a client that talks to <paramref name="manager"/>.</summary>
+    public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        _manager = manager ?? throw new ArgumentNullException(nameof(manager));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _relay = system.ActorOf(Props.Create(() => new LostNotificationRelay(_handles)));
+    }
+
+    /// <summary>Number of handles currently held through this client.</summary>
+    public int HeldCount => _handles.Count;
+
+    /// <summary>
+    /// Acquires the lock, waiting up to <see cref="LockOptions.AcquireTimeout"/> while it is held.
+    /// Throws <see cref="LockAcquireTimeoutException"/> when the wait runs out, <see cref="OperationCanceledException"/>
+    /// when <paramref name="cancellationToken"/> fires (the queued request is withdrawn), or a typed store/input error.
+    /// </summary>
+    public Task<LockHandle> AcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= LockOptions.Default;
+        var wait = options.AcquireTimeout ?? _settings.AcquireTimeout;
+        return RequestAsync(target, options, wait, cancellationToken);
+    }
+
+    /// <summary>Acquires the lock if it is free right now; completes with null when someone holds it.</summary>
+    public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await RequestAsync(target, options ?? LockOptions.Default, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LockAlreadyHeldException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> while holding the lock and releases it on every path (success, exception,
+    /// cancellation). The body should observe <see cref="LockHandle.HandleLost"/>.
+    /// </summary>
+    public async Task<T> WithLockAsync<T>(string target, Func<LockHandle, Task<T>> body, LockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var handle = await AcquireAsync(target, options, cancellationToken).ConfigureAwait(false);
+        await using (handle.ConfigureAwait(false))
+        {
+            return await body(handle).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> while holding the lock and releases it on every path.</summary>
+    public Task WithLockAsync(string target, Func<LockHandle, Task> body, LockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return WithLockAsync<bool>(target, async h =>
+        {
+            await body(h).ConfigureAwait(false);
+            return true;
+        }, options, cancellationToken);
+    }
+
+    /// <summary>Who holds the target and for how long (the seeds' <c>Metadata()</c> and <c>Age()</c>).</summary>
+    public Task<LockInfo> GetInfoAsync(string target, CancellationToken cancellationToken = default) =>
+        _manager.Ask<LockInfo>(new GetLockInfo(target), _settings.StoreOperationTimeout + AskSlack, cancellationToken);
+
+    private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var request = new Acquire(target, options.Ttl)
+        {
+            WaitTimeout = wait > TimeSpan.Zero ? wait : null,
+            OwnerId = options.OwnerId,
+            OnStale = options.OnStale,
+            NotifyLost = _relay,
+        };
+
+        // The actor answers the wait itself (grant, timeout or withdrawal); the Ask timeout only guards against a
+        // lost reply. Cancellation withdraws the request and still awaits the answer, because a grant may already
+        // be on its way: such a grant is released at once rather than left held by nobody.
+        var reply = _manager.Ask<LockGranted>(request, wait + (_settings.StoreOperationTimeout * 3) + AskSlack);
+        LockGranted grant;
+        using (cancellationToken.Register(() => _manager.Tell(new CancelAcquire(target, request.RequestId))))
+        {
+            grant = await reply.ConfigureAwait(false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await _manager.Ask<LockReleased>(new Release(grant.Target, grant.LockId), _settings.StoreOperationTimeout + AskSlack).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
+        _handles[grant.LockId] = handle;
+        return handle;
+    }
+}

@@ -1,0 +1,113 @@
+using Akka.Actor;
+using LockActors.Messages;
+using LockActors.Storage;
+
+namespace LockActors.Client;
+
+/// <summary>
+/// A held lock. Dispose (or <see cref="ReleaseAsync"/>) to release it; <see cref="HandleLost"/> is cancelled if the lock
+/// is lost before that (taken over, removed, or renewals failing past the lease's safety margin).
+/// </summary>
+public sealed class LockHandle : IAsyncDisposable
+{
+    private readonly IActorRef _manager;
+    private readonly TimeSpan _operationTimeout;
+    private readonly CancellationTokenSource _lost = new();
+    private readonly Action<LockHandle> _onFinished;
+    private int _released;
+
+    internal LockHandle(LockGranted grant, IActorRef manager, TimeSpan operationTimeout, Action<LockHandle> onFinished)
+    {
+        Grant = grant;
+        _manager = manager;
+        _operationTimeout = operationTimeout;
+        _onFinished = onFinished;
+    }
+
+    /// <summary>The grant as the lock actor sent it.</summary>
+    public LockGranted Grant { get; }
+
+    /// <summary>The normalised target URI.</summary>
+    public string Target => Grant.Target;
+
+    /// <summary>The grant's id.</summary>
+    public string LockId => Grant.LockId;
+
+    /// <summary>What the sidecar says about this grant (the seeds' <c>Metadata()</c>).</summary>
+    public LockMetadata Metadata => Grant.Metadata;
+
+    /// <summary>Grows with every grant of the target; pass it to the resource you protect to reject stale writers.</summary>
+    public long FencingToken => Grant.FencingToken;
+
+    /// <summary>Cancelled when the lock is lost before it is released. Stop touching the target when it fires.</summary>
+    public CancellationToken HandleLost => _lost.Token;
+
+    /// <summary>Why the lock was lost, once <see cref="HandleLost"/> has fired.</summary>
+    public string? LostReason { get; private set; }
+
+    /// <summary>True once released or lost.</summary>
+    public bool IsFinished => Volatile.Read(ref _released) != 0 || _lost.IsCancellationRequested;
+
+    /// <summary>
+    /// Releases the lock. Completes when the sidecar is removed (or handed to the next local waiter). Throws
+    /// <see cref="LockNotHeldException"/> if the lock had been lost; calling it again after success does nothing.
+    /// </summary>
+    public async Task ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _manager.Ask<LockReleased>(new Release(Target, LockId), _operationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _released, 0); // still held (store error): the caller may retry
+            throw;
+        }
+
+        _onFinished(this);
+    }
+
+    /// <summary>Releases the lock; a lock that was already lost is not an error here.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_lost.IsCancellationRequested)
+            {
+                await ReleaseAsync().ConfigureAwait(false);
+            }
+        }
+        catch (LockNotHeldException)
+        {
+            // Lost before the release: HandleLost already told the holder.
+        }
+        finally
+        {
+            Volatile.Write(ref _released, 1);
+            _onFinished(this);
+            _lost.Dispose();
+        }
+    }
+
+    internal void MarkLost(string reason)
+    {
+        if (_lost.IsCancellationRequested || Volatile.Read(ref _released) != 0)
+        {
+            return;
+        }
+
+        LostReason = reason;
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}

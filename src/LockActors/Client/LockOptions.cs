@@ -1,0 +1,22 @@
+using LockActors.Messages;
+
+namespace LockActors.Client;
+
+/// <summary>Per-call options of <see cref="LockClient"/>, mirroring the seeds' lock options. Null members use the configured defaults.</summary>
+public sealed record LockOptions
+{
+    /// <summary>Default options: configured TTL, owner id, stale policy and acquire timeout.</summary>
+    public static LockOptions Default { get; } = new();
+
+    /// <summary>Lease length (<c>lock-actors.default-ttl</c> when null).</summary>
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>Owner identity written into the sidecar (<c>lock-actors.owner-id</c> when null).</summary>
+    public string? OwnerId { get; init; }
+
+    /// <summary>Whether a stale lock may be taken over (<c>lock-actors.on-stale</c> when null).</summary>
+    public StalePolicy? OnStale { get; init; }
+
+    /// <summary>How long <see cref="LockClient.AcquireAsync"/> waits for a held lock (<c>lock-actors.acquire-timeout</c> when null).</summary>
+    public TimeSpan? AcquireTimeout { get; init; }
+}

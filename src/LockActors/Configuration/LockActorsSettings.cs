@@ -1,0 +1,117 @@
+using Akka.Configuration;
+using LockActors.Messages;
+
+namespace LockActors.Configuration;
+
+/// <summary>
+/// Immutable settings read from <c>lock-actors { }</c> (see the embedded <c>reference.conf</c> for every key and
+/// default). <see cref="Create(Config)"/> validates them and throws <see cref="ArgumentException"/> naming the key.
+/// </summary>
+public sealed record LockActorsSettings
+{
+    /// <summary>Lease length when an <see cref="Acquire"/> gives none.</summary>
+    public TimeSpan DefaultTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Fixed renewal interval; null = ttl / 3 for each lock.</summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
+
+    /// <summary>Fraction of the TTL the holder keeps in hand before it declares its lease lost.</summary>
+    public double LeaseSafetyMargin { get; init; } = 0.25;
+
+    /// <summary>Slack added to TTL + store clock resolution before a sidecar is judged stale.</summary>
+    public TimeSpan StaleGrace { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Default wait of <c>LockClient.AcquireAsync</c>.</summary>
+    public TimeSpan AcquireTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First re-read interval for a lock held by another process.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Largest re-read interval (the interval doubles up to it).</summary>
+    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Timeout of one store operation.</summary>
+    public TimeSpan StoreOperationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Idle time after which a target actor stops.</summary>
+    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Queue limit per target.</summary>
+    public int MaxWaitersPerTarget { get; init; } = 10_000;
+
+    /// <summary>Owner id used when a request gives none.</summary>
+    public string OwnerId { get; init; } = DefaultOwnerId();
+
+    /// <summary>Stale policy used when a request gives none.</summary>
+    public StalePolicy OnStale { get; init; } = StalePolicy.TakeOver;
+
+    /// <summary>The defaults of the embedded reference.conf.</summary>
+    public static LockActorsSettings Default { get; } = new();
+
+    /// <summary>The embedded <c>reference.conf</c>.</summary>
+    public static Config ReferenceConfig { get; } = LoadReference();
+
+    /// <summary>Reads and validates <c>lock-actors</c> from <paramref name="config"/> (falls back to the reference defaults).</summary>
+    public static LockActorsSettings Create(Config config)
+    {
+        var c = config.WithFallback(ReferenceConfig).GetConfig("lock-actors");
+        var ownerId = c.GetString("owner-id", string.Empty);
+        var heartbeat = c.GetString("heartbeat-interval", "off");
+        return new LockActorsSettings
+        {
+            DefaultTtl = c.GetTimeSpan("default-ttl"),
+            HeartbeatInterval = heartbeat is "off" or "" ? null : c.GetTimeSpan("heartbeat-interval"),
+            LeaseSafetyMargin = c.GetDouble("lease-safety-margin"),
+            StaleGrace = c.GetTimeSpan("stale-grace"),
+            AcquireTimeout = c.GetTimeSpan("acquire-timeout"),
+            PollInterval = c.GetTimeSpan("poll-interval"),
+            MaxPollInterval = c.GetTimeSpan("max-poll-interval"),
+            StoreOperationTimeout = c.GetTimeSpan("store-operation-timeout"),
+            PassivateAfter = c.GetTimeSpan("passivate-after"),
+            MaxWaitersPerTarget = c.GetInt("max-waiters-per-target"),
+            OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
+            OnStale = StalePolicy.Parse(c.GetString("on-stale", "take-over")),
+        }.Validated();
+    }
+
+    /// <summary>The renewal interval for a lock with <paramref name="ttl"/>.</summary>
+    public TimeSpan HeartbeatFor(TimeSpan ttl) => HeartbeatInterval is { } fixedInterval && fixedInterval < ttl / 2 ? fixedInterval : ttl / 3;
+
+    /// <summary>How long after the last successful renewal was sent a holder still trusts its lease.</summary>
+    public TimeSpan TrustedLeaseFor(TimeSpan ttl) => ttl * (1 - LeaseSafetyMargin);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid key; returns this when valid.</summary>
+    public LockActorsSettings Validated()
+    {
+        Require(DefaultTtl > TimeSpan.Zero, "default-ttl", "must be positive");
+        Require(LeaseSafetyMargin is >= 0.05 and <= 0.9, "lease-safety-margin", "must be between 0.05 and 0.9");
+        Require(HeartbeatInterval is null || (HeartbeatInterval > TimeSpan.Zero && HeartbeatInterval <= TrustedLeaseFor(DefaultTtl) / 2),
+            "heartbeat-interval", $"must be positive and at most default-ttl * (1 - lease-safety-margin) / 2 = {TrustedLeaseFor(DefaultTtl) / 2} so a renewal can fail once without losing the lease");
+        Require(StaleGrace >= TimeSpan.Zero, "stale-grace", "must not be negative");
+        Require(AcquireTimeout >= TimeSpan.Zero, "acquire-timeout", "must not be negative");
+        Require(PollInterval > TimeSpan.Zero, "poll-interval", "must be positive");
+        Require(MaxPollInterval >= PollInterval, "max-poll-interval", "must be at least poll-interval");
+        Require(StoreOperationTimeout > TimeSpan.Zero, "store-operation-timeout", "must be positive");
+        Require(PassivateAfter > TimeSpan.Zero, "passivate-after", "must be positive");
+        Require(MaxWaitersPerTarget > 0, "max-waiters-per-target", "must be positive");
+        return this;
+    }
+
+    private static void Require(bool ok, string key, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"lock-actors.{key} {rule}.", key);
+        }
+    }
+
+    private static string DefaultOwnerId() => $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    private static Config LoadReference()
+    {
+        using var stream = typeof(LockActorsSettings).Assembly.GetManifestResourceStream("LockActors.reference.conf")
+            ?? throw new InvalidOperationException("The embedded LockActors reference.conf is missing.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

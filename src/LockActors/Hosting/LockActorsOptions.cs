@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using Akka.Configuration;
+using LockActors.Messages;
+
+namespace LockActors.Hosting;
+
+/// <summary>
+/// Akka.Hosting options for <c>WithLockActors</c>. Each property maps 1:1 onto a <c>lock-actors { }</c> key;
+/// unset properties keep the reference.conf defaults.
+/// </summary>
+public sealed class LockActorsOptions
+{
+    /// <summary><c>default-ttl</c>.</summary>
+    public TimeSpan? DefaultTtl { get; set; }
+
+    /// <summary><c>heartbeat-interval</c> (null = ttl / 3).</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary><c>lease-safety-margin</c>.</summary>
+    public double? LeaseSafetyMargin { get; set; }
+
+    /// <summary><c>stale-grace</c>.</summary>
+    public TimeSpan? StaleGrace { get; set; }
+
+    /// <summary><c>acquire-timeout</c>.</summary>
+    public TimeSpan? AcquireTimeout { get; set; }
+
+    /// <summary><c>poll-interval</c>.</summary>
+    public TimeSpan? PollInterval { get; set; }
+
+    /// <summary><c>max-poll-interval</c>.</summary>
+    public TimeSpan? MaxPollInterval { get; set; }
+
+    /// <summary><c>store-operation-timeout</c>.</summary>
+    public TimeSpan? StoreOperationTimeout { get; set; }
+
+    /// <summary><c>passivate-after</c>.</summary>
+    public TimeSpan? PassivateAfter { get; set; }
+
+    /// <summary><c>max-waiters-per-target</c>.</summary>
+    public int? MaxWaitersPerTarget { get; set; }
+
+    /// <summary><c>owner-id</c>.</summary>
+    public string? OwnerId { get; set; }
+
+    /// <summary><c>on-stale</c>: a built-in policy (<see cref="StalePolicy.TakeOver"/>, <see cref="StalePolicy.Never"/>, <see cref="StalePolicy.TakeOverIncludingCorrupt"/>).</summary>
+    public StalePolicy? OnStale { get; set; }
+
+    /// <summary>Per-backend options (<see cref="FileStoreOptions"/>, <see cref="MemoryStoreOptions"/>, and the other backends').</summary>
+    public IList<LockStoreOptions> Stores { get; } = new List<LockStoreOptions>();
+
+    /// <summary>Renders the options as HOCON (only the keys that are set).</summary>
+    public string ToHocon()
+    {
+        var hocon = new StringBuilder();
+        Key(hocon, "default-ttl", DefaultTtl);
+        Key(hocon, "heartbeat-interval", HeartbeatInterval);
+        if (LeaseSafetyMargin is { } margin)
+        {
+            hocon.Append("lock-actors.lease-safety-margin = ").AppendLine(margin.ToString(CultureInfo.InvariantCulture));
+        }
+
+        Key(hocon, "stale-grace", StaleGrace);
+        Key(hocon, "acquire-timeout", AcquireTimeout);
+        Key(hocon, "poll-interval", PollInterval);
+        Key(hocon, "max-poll-interval", MaxPollInterval);
+        Key(hocon, "store-operation-timeout", StoreOperationTimeout);
+        Key(hocon, "passivate-after", PassivateAfter);
+        if (MaxWaitersPerTarget is { } max)
+        {
+            hocon.Append("lock-actors.max-waiters-per-target = ").AppendLine(max.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (OwnerId is not null)
+        {
+            hocon.Append("lock-actors.owner-id = \"").Append(OwnerId.Replace("\"", "\\\"", StringComparison.Ordinal)).AppendLine("\"");
+        }
+
+        if (OnStale is not null)
+        {
+            hocon.Append("lock-actors.on-stale = ").AppendLine(OnStale.Name);
+        }
+
+        foreach (var store in Stores)
+        {
+            store.AppendTo(hocon);
+        }
+
+        return hocon.ToString();
+    }
+
+    /// <summary>The options as a parsed <see cref="Config"/>.</summary>
+    public Config ToConfig() => ConfigurationFactory.ParseString(ToHocon());
+
+    private static void Key(StringBuilder hocon, string key, TimeSpan? value)
+    {
+        if (value is { } v)
+        {
+            hocon.Append("lock-actors.").Append(key).Append(" = ").Append(((long)v.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).AppendLine("ms");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text;
+
+namespace LockActors.Hosting;
+
+/// <summary>Base of the per-backend Hosting options; each renders its own <c>lock-actors.stores.&lt;scheme&gt; { }</c> block.</summary>
+public abstract class LockStoreOptions
+{
+    /// <summary>The URI scheme the options configure (<c>file</c>, <c>mem</c>, <c>s3</c>, <c>gs</c>, <c>sftp</c>).</summary>
+    public abstract string Scheme { get; }
+
+    /// <summary>Appends <c>key = value</c> lines (inside the store's block) for every option that is set.</summary>
+    protected abstract void AppendKeys(StringBuilder hocon);
+
+    internal void AppendTo(StringBuilder hocon)
+    {
+        hocon.Append("lock-actors.stores.").Append(Scheme).AppendLine(" {");
+        AppendKeys(hocon);
+        hocon.AppendLine("}");
+    }
+
+    /// <summary>Quotes a string for HOCON.</summary>
+    protected static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Renders a duration in milliseconds for HOCON.</summary>
+    protected static string Duration(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+}

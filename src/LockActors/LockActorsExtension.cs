@@ -1,0 +1,60 @@
+using Akka.Actor;
+using LockActors.Actors;
+using LockActors.Client;
+using LockActors.Configuration;
+using LockActors.Configuration.Stores;
+using LockActors.Storage;
+
+namespace LockActors;
+
+/// <summary>
+/// The per-actor-system entry point: one <see cref="LockManager"/> (actor name <c>lock-actors</c>), its
+/// <see cref="LockClient"/>, settings and store registry, created on first use from <c>lock-actors { }</c>.
+/// </summary>
+public sealed class LockActorsExtension : IExtension
+{
+    /// <summary>Creates the extension for <paramref name="system"/>; use <see cref="Get"/> instead.</summary>
+    public LockActorsExtension(ExtendedActorSystem system)
+    {
+        system.Settings.InjectTopLevelFallback(LockActorsSettings.ReferenceConfig);
+        Settings = LockActorsSettings.Create(system.Settings.Config);
+        Stores = LockStoreRegistryFactory.Create(system.Settings.Config);
+        if (system.Settings.Setup.Get<LockActorsSetup>().HasValue)
+        {
+            system.Settings.Setup.Get<LockActorsSetup>().Value.ConfigureStores?.Invoke(Stores);
+        }
+
+        Manager = system.SystemActorOf(LockManager.Props(Settings, Stores), "lock-actors");
+        Client = new LockClient(system, Manager, Settings);
+        system.RegisterOnTermination(() => Stores.DisposeAsync().AsTask().GetAwaiter().GetResult());
+    }
+
+    /// <summary>The validated settings.</summary>
+    public LockActorsSettings Settings { get; }
+
+    /// <summary>The scheme → store registry (custom stores can be added through <see cref="LockActorsSetup"/>).</summary>
+    public LockStoreRegistry Stores { get; }
+
+    /// <summary>The lock manager: send it <c>Acquire</c>, <c>Release</c>, <c>GetLockInfo</c>, <c>CancelAcquire</c>.</summary>
+    public IActorRef Manager { get; }
+
+    /// <summary>The async facade over <see cref="Manager"/>.</summary>
+    public LockClient Client { get; }
+
+    /// <summary>The extension of <paramref name="system"/>, created on first call.</summary>
+    public static LockActorsExtension Get(ActorSystem system) => system.WithExtension<LockActorsExtension, LockActorsExtensionProvider>();
+}
+
+/// <summary>Akka extension id for <see cref="LockActorsExtension"/>.</summary>
+public sealed class LockActorsExtensionProvider : ExtensionIdProvider<LockActorsExtension>
+{
+    /// <inheritdoc />
+    public override LockActorsExtension CreateExtension(ExtendedActorSystem system) => new(system);
+}
+
+/// <summary>Programmatic set-up passed in the actor system's <see cref="Akka.Actor.Setup.ActorSystemSetup"/>: register custom stores.</summary>
+public sealed class LockActorsSetup(Action<LockStoreRegistry>? configureStores) : Akka.Actor.Setup.Setup
+{
+    /// <summary>Called once with the registry built from HOCON; register or replace stores here.</summary>
+    public Action<LockStoreRegistry>? ConfigureStores { get; } = configureStores;
+}
