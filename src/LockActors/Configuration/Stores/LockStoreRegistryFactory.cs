@@ -13,6 +13,7 @@ public static class LockStoreRegistryFactory
         var registry = new LockStoreRegistry();
         MemoryStoreConfig.Register(registry, stores);
         FileStoreConfig.Register(registry, stores);
+        S3StoreConfig.Register(registry, stores);
         return registry;
     }
 }
