@@ -59,7 +59,7 @@ install_ceph() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     ceph-mon ceph-osd radosgw ceph-common >&2
-  [ $created_policy -eq 1 ] && $sudo rm -f "$policy"
+  if [ $created_policy -eq 1 ]; then $sudo rm -f "$policy"; fi
   command -v radosgw >/dev/null || die "radosgw is still missing after apt-get install"
 }
 

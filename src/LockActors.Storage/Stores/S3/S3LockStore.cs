@@ -38,7 +38,7 @@ public sealed class S3LockStore : ILockStore
     private readonly S3EndpointProbe _probe;
     private readonly ConcurrentDictionary<string, Lazy<Task<S3EndpointProfile>>> _profiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
-    private volatile string _deleteMechanism;
+    private volatile StoreCapabilities _capabilities;
 
     /// <summary>Creates the store. No request is made until the first operation.</summary>
     /// <param name="settings">Endpoint, credentials, probe and timeouts; <see cref="S3StoreSettings.Default"/> when null.</param>
@@ -61,12 +61,12 @@ public sealed class S3LockStore : ILockStore
         var endpointName = _settings.ServiceUrl ?? $"AWS S3 {_settings.Region}";
         _api = new S3ObjectApi(_client, _settings, endpointName);
         _probe = new S3EndpointProbe(_api);
-        _deleteMechanism = _settings.ConditionalDelete switch
+        _capabilities = CapabilitiesWith(_settings.ConditionalDelete switch
         {
             S3ConditionalDeleteMode.Native => "DELETE If-Match",
             S3ConditionalDeleteMode.Tombstone => "PUT If-Match of a released tombstone",
             _ => "DELETE If-Match or a released tombstone, chosen per bucket by the endpoint probe",
-        };
+        });
     }
 
     /// <summary>The settings this store was built with.</summary>
@@ -78,15 +78,7 @@ public sealed class S3LockStore : ILockStore
     /// <inheritdoc />
     /// <remarks>All three primitives are atomic on an endpoint that passes the probe: delete natively or through
     /// tombstones. Staleness is judged on the server's clock at 1 s resolution.</remarks>
-    public StoreCapabilities Capabilities => new(
-        AtomicCreate: true,
-        CompareAndSwapReplace: true,
-        CompareAndSwapDelete: true,
-        CrossProcess: true,
-        Clock: StoreClock.Server,
-        ClockResolution: TimeSpan.FromSeconds(1),
-        Mechanism: $"create = PUT If-None-Match: *; replace = PUT If-Match: etag; delete = {_deleteMechanism}; " +
-                   $"unknown write outcomes resolved by re-reading; endpoint probe {_settings.Probe.ToString().ToLowerInvariant()}");
+    public StoreCapabilities Capabilities => _capabilities;
 
     /// <summary>
     /// Runs (once) and returns the endpoint probe for <paramref name="bucket"/>. Completes with the profile even when
@@ -342,13 +334,23 @@ public sealed class S3LockStore : ILockStore
         var profile = await _probe.RunAsync(key, bucket, timeout.Token).ConfigureAwait(false);
         if (_settings.ConditionalDelete == S3ConditionalDeleteMode.Auto)
         {
-            _deleteMechanism = UsesNativeDelete(profile)
+            _capabilities = CapabilitiesWith(UsesNativeDelete(profile)
                 ? "DELETE If-Match (probe: conditional delete honoured)"
-                : "PUT If-Match of a released tombstone (probe: DELETE If-Match not honoured)";
+                : "PUT If-Match of a released tombstone (probe: DELETE If-Match not honoured)");
         }
 
         return profile;
     }
+
+    private StoreCapabilities CapabilitiesWith(string deleteMechanism) => new(
+        AtomicCreate: true,
+        CompareAndSwapReplace: true,
+        CompareAndSwapDelete: true,
+        CrossProcess: true,
+        Clock: StoreClock.Server,
+        ClockResolution: TimeSpan.FromSeconds(1),
+        Mechanism: $"create = PUT If-None-Match: *; replace = PUT If-Match: etag; delete = {deleteMechanism}; " +
+                   $"unknown write outcomes resolved by re-reading; endpoint probe {_settings.Probe.ToString().ToLowerInvariant()}");
 
     private (string Bucket, string Name) Locate(SidecarKey key)
     {

@@ -15,7 +15,7 @@ internal enum S3WriteResult
     /// <summary>412: the condition did not hold, nothing was written.</summary>
     PreconditionFailed,
 
-    /// <summary>404 on a conditional delete: nothing there, nothing deleted.</summary>
+    /// <summary>404 NoSuchKey on a conditional PUT or DELETE: nothing there, nothing written.</summary>
     NotFound,
 
     /// <summary>5xx, 409, timeout or a broken connection: the write may or may not have applied.</summary>
@@ -79,6 +79,8 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             return kind switch
             {
                 S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
+                // AWS answers PUT If-Match on a missing key with 404 NoSuchKey: nothing there, nothing written.
+                S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
                 S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
                 S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
                 _ => throw Translate(kind, e, key, bucket),

@@ -41,7 +41,7 @@ public enum S3ConditionalDeleteMode
 public sealed record S3StoreSettings
 {
     /// <summary>The defaults: AWS region <c>us-east-1</c>, SDK default credential chain, strict probe,
-    /// automatic conditional-delete mode, 10 s request timeout.</summary>
+    /// automatic conditional-delete mode, 4 s request timeout.</summary>
     public static S3StoreSettings Default { get; } = new();
 
     /// <summary>The region requests are signed for (and, without <see cref="ServiceUrl"/>, the AWS region used).</summary>
@@ -69,8 +69,9 @@ public sealed record S3StoreSettings
     /// <summary>How a release is carried out; see <see cref="S3ConditionalDeleteMode"/>.</summary>
     public S3ConditionalDeleteMode ConditionalDelete { get; init; } = S3ConditionalDeleteMode.Auto;
 
-    /// <summary>Upper bound of one HTTP request; a conditional write that times out is resolved by re-reading.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Upper bound of one HTTP request; a conditional write that times out is resolved by re-reading.
+    /// Keep a write plus its re-read (2 × this) inside the lock layer's store-operation-timeout (10 s by default).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(4);
 
     /// <summary>Upper bound for opening a TCP connection to the endpoint.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
