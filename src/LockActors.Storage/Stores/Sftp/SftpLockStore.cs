@@ -27,14 +27,17 @@ namespace LockActors.Storage.Stores.Sftp;
 /// third process can create a fresh lock, and a roll-back can then not restore it.</para>
 /// <para><b>Abandoned guards</b> (a writer crashed or lost its connection mid-operation) are broken once their
 /// server mtime is older than <see cref="SftpStoreSettings.GuardStaleAfter"/> + 1 s + the clock estimate's
-/// uncertainty: the breaker renames the guard to a unique name (one breaker wins per guard), re-checks that what it
-/// took is the stale guard it judged, removes it, and otherwise renames it back. A live writer stops writing, and
-/// stops removing its guard, once it has held it for half of that time.</para>
+/// uncertainty. Breakers of one abandoned guard (identified by its mtime M) race to create a break token
+/// <c>.&lt;sidecar&gt;.cas.&lt;M&gt;.break</c> with CREAT|EXCL; only the winner re-checks, holding the token, that the
+/// guard still has mtime M and removes it. A live writer stops writing, and stops removing its guard, once it has held
+/// it for half of <see cref="SftpStoreSettings.GuardStaleAfter"/>, so no one but the token holder touches an abandoned
+/// guard and the check-then-remove cannot hit a fresh one.</para>
 /// <para><b>Residual risks</b>: (1) a writer whose single SFTP request is delayed in transit by more than half of
-/// <see cref="SftpStoreSettings.GuardStaleAfter"/> can still apply its write after its guard was broken; (2) when two
-/// breakers race over one abandoned guard and a new writer takes the guard in between, the second breaker takes
-/// the live guard and must put it back; if yet another writer created a guard in that window of about two round
-/// trips, two writers run their check-and-write concurrently. Both need a crashed writer plus unusual timing.
+/// <see cref="SftpStoreSettings.GuardStaleAfter"/> can still apply its write after its guard was broken; (2) a breaker
+/// that crashes while holding a break token leaves it to be removed by name once stale; if two processes remove that
+/// stale token concurrently, two may hold it and one may remove a guard re-created in between (a double fault plus a
+/// window of about two round trips); (3) server clocks stepped backwards by more than the staleness margin;
+/// (4) file systems without hard links, where OpenSSH's plain rename falls back to a racy stat + rename.
 /// Only processes following this protocol honour the guard.</para>
 /// <para><b>Version</b>: size, server mtime (whole seconds) and a SHA-256 prefix of the bytes, so it changes on
 /// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
@@ -384,13 +387,13 @@ public sealed class SftpLockStore : ILockStore
                     while (read < buffer.Length)
                     {
                         Count();
+                        var wanted = buffer.Length - read;
                         var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
-                        if (n == 0)
-                        {
-                            break;
-                        }
-
                         read += n;
+                        if (n == 0 || (n < wanted && read == attributes.Size))
+                        {
+                            break; // a short read of a regular file ends at EOF: no extra READ just to see EOF
+                        }
                     }
 
                     if (read != attributes.Size)
@@ -516,16 +519,7 @@ public sealed class SftpLockStore : ILockStore
             while (true)
             {
                 var started = store._time.GetTimestamp();
-                SftpFileStream guard;
-                try
-                {
-                    guard = await Send(client.OpenAsync(GuardPath, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
-                }
-                catch (SftpPathNotFoundException e)
-                {
-                    throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
-                }
-                catch (SftpException e) when (e.StatusCode == StatusCode.Failure)
+                if (await TryOpenExclusiveAsync(GuardPath).ConfigureAwait(false) is not { } guard)
                 {
                     if (await StatAsync(GuardPath).ConfigureAwait(false) is { } held && await IsAbandonedAsync(held).ConfigureAwait(false))
                     {
@@ -579,26 +573,65 @@ public sealed class SftpLockStore : ILockStore
             return age > store._settings.GuardStaleAfter + TimeSpan.FromSeconds(1) + store._clock.Uncertainty;
         }
 
+        /// <summary>
+        /// Breaks the abandoned guard that was judged stale with mtime M. Its breakers first race to create the token
+        /// <c>.&lt;sidecar&gt;.cas.&lt;M&gt;.break</c> with CREAT|EXCL; only the winner re-checks, holding the token, that
+        /// the guard still has mtime M, and removes it. Nobody else removes a guard once it is abandoned (its owner is
+        /// past its budget, other breakers lack the token, creators only act when it is absent), so this
+        /// check-then-remove cannot hit a fresh guard. Renaming the guard away first would not do: a breaker acting on
+        /// an old observation could take a live guard and fail to put it back.
+        /// </summary>
         private async Task TryBreakGuardAsync(SftpFileAttributes judged)
         {
-            var broken = $"{_directory}/.{FileNameOf(GuardPath)}.{Guid.NewGuid().ToString("N")[..12]}.broken";
-            if (!await TryRenameAsync(GuardPath, broken).ConfigureAwait(false))
+            var mtime = MtimeOf(judged);
+            var token = $"{_directory}/.{FileNameOf(GuardPath)}.{mtime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.break";
+            var started = store._time.GetTimestamp();
+            if (await TryOpenExclusiveAsync(token).ConfigureAwait(false) is not { } stream)
             {
-                return; // another breaker (or the late owner) got there first
-            }
+                // Another breaker is on it; a token left by a breaker that crashed is abandoned after the same time.
+                if (await StatAsync(token).ConfigureAwait(false) is { } held && await IsAbandonedAsync(held).ConfigureAwait(false))
+                {
+                    await TryRemoveAsync(token).ConfigureAwait(false);
+                }
 
-            var taken = await StatAsync(broken).ConfigureAwait(false);
-            if (taken is not null && MtimeOf(taken) == MtimeOf(judged) && await IsAbandonedAsync(taken).ConfigureAwait(false))
-            {
-                await TryRemoveAsync(broken).ConfigureAwait(false);
-                Interlocked.Increment(ref store._guardsBroken);
                 return;
             }
 
-            // We took a live guard (another breaker removed the stale one and a writer re-created it): put it back.
-            if (!await TryRenameAsync(broken, GuardPath).ConfigureAwait(false))
+            Count();
+            await stream.DisposeAsync().ConfigureAwait(false);
+            var withinBudget = true;
+            try
             {
-                await TryRemoveAsync(broken).ConfigureAwait(false);
+                var current = await StatAsync(GuardPath).ConfigureAwait(false);
+                withinBudget = store._time.GetElapsedTime(started) <= store._settings.GuardHoldBudget;
+                if (current is not null && MtimeOf(current) == mtime && withinBudget && await TryRemoveAsync(GuardPath).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref store._guardsBroken);
+                }
+            }
+            finally
+            {
+                if (withinBudget && store._time.GetElapsedTime(started) <= store._settings.GuardHoldBudget)
+                {
+                    await TryRemoveAsync(token).ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>OPEN with CREAT|EXCL; null when the file already exists (SSH_FX_FAILURE: SFTP v3 has no EEXIST).</summary>
+        private async Task<SftpFileStream?> TryOpenExclusiveAsync(string path)
+        {
+            try
+            {
+                return await Send(client.OpenAsync(path, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException e)
+            {
+                throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
+            }
+            catch (SftpException e) when (e.StatusCode == StatusCode.Failure)
+            {
+                return null;
             }
         }
 

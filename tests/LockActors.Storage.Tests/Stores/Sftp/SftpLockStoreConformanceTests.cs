@@ -4,17 +4,13 @@ using Renci.SshNet;
 
 namespace LockActors.Storage.Tests.Stores.Sftp;
 
-public sealed class SftpLockStoreConformanceTests : LockStoreConformanceTests, IDisposable
+public sealed class SftpLockStoreConformanceTests : LockStoreConformanceTests
 {
+    // One raw connection for the whole class: SSH handshakes dominate the run time on a busy machine.
+    private static readonly Lazy<SftpClient> SharedRaw = new(() => SftpTestServer.Shared.RawClient());
     private readonly SftpTestServer _server = SftpTestServer.Shared;
-    private readonly Lazy<SftpClient> _raw;
-    private readonly string _root;
-
-    public SftpLockStoreConformanceTests()
-    {
-        _raw = new Lazy<SftpClient>(_server.RawClient);
-        _root = _server.Root + "/conformance-" + Guid.NewGuid().ToString("N")[..8];
-    }
+    private readonly Lazy<SftpClient> _raw = SharedRaw;
+    private readonly string _root = SftpTestServer.Shared.Root + "/conformance-" + Guid.NewGuid().ToString("N")[..8];
 
     protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new SftpLockStore(_server.Settings()));
 
@@ -36,13 +32,5 @@ public sealed class SftpLockStoreConformanceTests : LockStoreConformanceTests, I
     {
         _raw.Value.WriteAllBytes(key.Path, content);
         return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        if (_raw.IsValueCreated)
-        {
-            _raw.Value.Dispose();
-        }
     }
 }
