@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using LockActors.Actors;
+using LockActors.Storage;
+using LockActors.Storage.Stores.Memory;
+
+namespace LockActors.Benchmarks.Micro;
+
+[MemoryDiagnoser]
+public class CodecBenchmarks
+{
+    private readonly LockMetadata _metadata = new("0123abcd-" + Guid.NewGuid().ToString("N"), "host/1234", "host", 1234,
+        DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 42);
+
+    private readonly SidecarKey _key = LockTarget.Parse("file:///data/in/a.csv").Sidecar;
+    private byte[] _encoded = [];
+
+    [GlobalSetup]
+    public void Setup() => _encoded = LockMetadataCodec.Encode(_metadata);
+
+    [Benchmark]
+    public byte[] Encode() => LockMetadataCodec.Encode(_metadata);
+
+    [Benchmark]
+    public LockMetadata Decode() => LockMetadataCodec.Decode(_key, _encoded);
+}
+
+[MemoryDiagnoser]
+public class TargetBenchmarks
+{
+    [Params("file:///data/inbox/2026/11/23/batch-0042/a.csv", "s3://bucket/inbox/2026/11/23/a.csv", "mem://bench/f123.csv")]
+    public string Uri { get; set; } = string.Empty;
+
+    [Benchmark]
+    public LockTarget Parse() => LockTarget.Parse(Uri);
+
+    [Benchmark]
+    public string ParseAndChildName() => LockManager.ChildName(LockTarget.Parse(Uri));
+}
+
+[MemoryDiagnoser]
+public class MemoryStoreBenchmarks
+{
+    private readonly MemoryLockStore _store = new();
+    private readonly SidecarKey _key = LockTarget.Parse("mem://bench/f1.csv").Sidecar;
+    private readonly byte[] _content = LockMetadataCodec.Encode(new LockMetadata("id", "owner", "host", 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 1));
+
+    [Benchmark]
+    public async Task<bool> TryCreateThenTryDelete()
+    {
+        var version = await _store.TryCreateAsync(_key, _content).ConfigureAwait(false);
+        return await _store.TryDeleteAsync(_key, version!.Value).ConfigureAwait(false);
+    }
+}
