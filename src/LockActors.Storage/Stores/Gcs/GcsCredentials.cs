@@ -28,9 +28,11 @@ public abstract class GcsCredentials
     /// Google application default credentials (<c>GOOGLE_APPLICATION_CREDENTIALS</c>, gcloud user credentials, or the
     /// metadata server on Google Cloud), scoped to <see cref="Scope"/>.
     /// </summary>
-    public static GcsCredentials ApplicationDefault() =>
-        new GoogleAuthCredentials("application default credentials",
-            async ct => (await GoogleCredential.GetApplicationDefaultAsync(ct).ConfigureAwait(false)).CreateScoped(Scope));
+    /// <remarks>Every call returns the same instance, so the credential is discovered once per process.</remarks>
+    public static GcsCredentials ApplicationDefault() => s_applicationDefault;
+
+    private static readonly GcsCredentials s_applicationDefault = new GoogleAuthCredentials("application default credentials",
+        async ct => (await GoogleCredential.GetApplicationDefaultAsync(ct).ConfigureAwait(false)).CreateScoped(Scope));
 
     /// <summary>A service-account JSON key file, scoped to <see cref="Scope"/>. The file is read on first use.</summary>
     public static GcsCredentials FromServiceAccountFile(string path)
@@ -55,7 +57,7 @@ public abstract class GcsCredentials
     public static GcsCredentials FromAccessToken(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return new ProviderCredentials(_ => Task.FromResult(token), "a fixed access token");
+        return new ProviderCredentials(token);
     }
 
     /// <summary>The bearer token for the next request, or null to send none.</summary>
@@ -73,7 +75,18 @@ public abstract class GcsCredentials
 
     private sealed class ProviderCredentials(Func<CancellationToken, Task<string>> provider, string description = "an access-token provider") : GcsCredentials
     {
+        private readonly string? _fixedToken;
+
+        public ProviderCredentials(string token)
+            : this(_ => Task.FromResult(token), "a fixed access token") => _fixedToken = token;
+
         public override string Description => description;
+
+        // Value equality for fixed tokens keeps settings records comparable (HOCON round trips); providers compare by identity.
+        public override bool Equals(object? obj) =>
+            obj is ProviderCredentials other && (ReferenceEquals(this, other) || (_fixedToken is not null && _fixedToken == other._fixedToken));
+
+        public override int GetHashCode() => _fixedToken?.GetHashCode(StringComparison.Ordinal) ?? provider.GetHashCode();
 
         internal override async Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken)
         {
@@ -88,6 +101,11 @@ public abstract class GcsCredentials
         private ITokenAccess? _credential;
 
         public override string Description => description;
+
+        // Same source (kind and path) = same credentials, so settings read twice from HOCON compare equal.
+        public override bool Equals(object? obj) => obj is GoogleAuthCredentials other && other.Description == Description;
+
+        public override int GetHashCode() => Description.GetHashCode(StringComparison.Ordinal);
 
         internal override async Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken)
         {

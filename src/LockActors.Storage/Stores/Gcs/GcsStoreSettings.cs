@@ -9,7 +9,7 @@ public sealed record GcsStoreSettings
     /// <summary>The public Google Cloud Storage endpoint.</summary>
     public static readonly Uri GoogleEndpoint = new("https://storage.googleapis.com");
 
-    /// <summary>The defaults: Google's endpoint, application default credentials, 10 s per request, <see cref="GcsRetryPolicy.Default"/>.</summary>
+    /// <summary>The defaults: Google's endpoint, application default credentials, 4 s per request, <see cref="GcsRetryPolicy.Default"/>.</summary>
     public static GcsStoreSettings Default { get; } = new();
 
     /// <summary>Creates settings; null arguments take the defaults.</summary>
@@ -18,7 +18,7 @@ public sealed record GcsStoreSettings
     {
         Endpoint = CheckEndpoint(endpoint ?? GoogleEndpoint);
         Credentials = credentials ?? GcsCredentials.ApplicationDefault();
-        RequestTimeout = CheckTimeout(requestTimeout ?? TimeSpan.FromSeconds(10));
+        RequestTimeout = CheckTimeout(requestTimeout ?? TimeSpan.FromSeconds(4));
         Retry = retry ?? GcsRetryPolicy.Default;
     }
 
@@ -30,7 +30,8 @@ public sealed record GcsStoreSettings
 
     /// <summary>
     /// Upper bound of one HTTP request (including its body). A request that exceeds it counts as an unknown outcome:
-    /// a write is then resolved by re-reading, never blindly re-sent.
+    /// a write is then resolved by re-reading, never blindly re-sent. Keep twice this value (a write and its resolving
+    /// read) below the actors' <c>lock-actors.store-operation-timeout</c>.
     /// </summary>
     public TimeSpan RequestTimeout { get; private init; }
 

@@ -14,6 +14,7 @@ public static class LockStoreRegistryFactory
         MemoryStoreConfig.Register(registry, stores);
         FileStoreConfig.Register(registry, stores);
         S3StoreConfig.Register(registry, stores);
+        GcsStoreConfig.Register(registry, stores);
         return registry;
     }
 }
