@@ -266,6 +266,11 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
 
     private void GrantTo(Waiter waiter, Grant grant)
     {
+        // The final token is drawn only now that the write succeeded: nobody else can be granted while we hold
+        // the lock, so it exceeds every earlier grant's token even if our create sat in a queue for a while.
+        // The sidecar carries it from the first renewal on (the create wrote a lower bound).
+        var token = FencingTokens.Next(Math.Max(_lastToken, grant.Metadata.FencingToken));
+        grant = grant with { Metadata = grant.Metadata with { FencingToken = token } };
         _createAttempts = 0;
         _pollDelay = _settings.PollInterval;
         _lastToken = Math.Max(_lastToken, grant.Metadata.FencingToken);

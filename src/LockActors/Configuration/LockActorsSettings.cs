@@ -59,16 +59,16 @@ public sealed record LockActorsSettings
         var heartbeat = c.GetString("heartbeat-interval", "off");
         return new LockActorsSettings
         {
-            DefaultTtl = c.GetTimeSpan("default-ttl"),
-            HeartbeatInterval = heartbeat is "off" or "" ? null : c.GetTimeSpan("heartbeat-interval"),
-            LeaseSafetyMargin = c.GetDouble("lease-safety-margin"),
-            StaleGrace = c.GetTimeSpan("stale-grace"),
-            AcquireTimeout = c.GetTimeSpan("acquire-timeout"),
-            PollInterval = c.GetTimeSpan("poll-interval"),
-            MaxPollInterval = c.GetTimeSpan("max-poll-interval"),
-            StoreOperationTimeout = c.GetTimeSpan("store-operation-timeout"),
-            PassivateAfter = c.GetTimeSpan("passivate-after"),
-            MaxWaitersPerTarget = c.GetInt("max-waiters-per-target"),
+            DefaultTtl = Read(c, "default-ttl", k => c.GetTimeSpan(k)),
+            HeartbeatInterval = heartbeat is "off" or "" ? null : Read(c, "heartbeat-interval", k => c.GetTimeSpan(k)),
+            LeaseSafetyMargin = Read(c, "lease-safety-margin", k => c.GetDouble(k)),
+            StaleGrace = Read(c, "stale-grace", k => c.GetTimeSpan(k)),
+            AcquireTimeout = Read(c, "acquire-timeout", k => c.GetTimeSpan(k)),
+            PollInterval = Read(c, "poll-interval", k => c.GetTimeSpan(k)),
+            MaxPollInterval = Read(c, "max-poll-interval", k => c.GetTimeSpan(k)),
+            StoreOperationTimeout = Read(c, "store-operation-timeout", k => c.GetTimeSpan(k)),
+            PassivateAfter = Read(c, "passivate-after", k => c.GetTimeSpan(k)),
+            MaxWaitersPerTarget = Read(c, "max-waiters-per-target", k => c.GetInt(k)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
             OnStale = StalePolicy.Parse(c.GetString("on-stale", "take-over")),
         }.Validated();
@@ -95,6 +95,18 @@ public sealed record LockActorsSettings
         Require(PassivateAfter > TimeSpan.Zero, "passivate-after", "must be positive");
         Require(MaxWaitersPerTarget > 0, "max-waiters-per-target", "must be positive");
         return this;
+    }
+
+    private static T Read<T>(Config c, string key, Func<string, T> read)
+    {
+        try
+        {
+            return read(key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or Akka.Configuration.ConfigurationException)
+        {
+            throw new ArgumentException($"lock-actors.{key} has an invalid value '{c.GetString(key)}': {e.Message}", key, e);
+        }
     }
 
     private static void Require(bool ok, string key, string rule)

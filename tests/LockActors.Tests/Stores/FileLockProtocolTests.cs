@@ -7,9 +7,9 @@ public sealed class FileLockProtocolTests(ITestOutputHelper output) : LockProtoc
 {
     private static readonly string Root = Directory.CreateTempSubdirectory("lockactors-protocol-").FullName;
 
-    private static readonly StoreUnderTest Backend = new(
+    internal static readonly StoreUnderTest Backend = new(
         "file",
         $"lock-actors.stores.file.root = \"{Root}\"",
         name => new Uri(Path.Combine(Directory.CreateDirectory(Path.Combine(Root, Guid.NewGuid().ToString("N"))).FullName, name)).AbsoluteUri,
-        TimeSpan.FromSeconds(1));
+        TimeSpan.FromSeconds(2));
 }

@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using LockActors.Client;
+using LockActors.Configuration;
+using LockActors.Messages;
+using LockActors.Storage;
+using LockActors.Storage.Stores.Memory;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LockActors.Tests.Faults;
+
+/// <summary>The actors under a store that fails, hangs or cannot be trusted, and the store traffic they cause.</summary>
+public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
+    private readonly FaultInjectingLockStore _store;
+    private readonly LockActorsExtension _locks;
+
+    public StoreFaultTests(ITestOutputHelper output)
+        : this(new FaultInjectingLockStore(new MemoryLockStore()), output)
+    {
+    }
+
+    private StoreFaultTests(FaultInjectingLockStore store, ITestOutputHelper output)
+        : base(ActorSystemSetup.Create(
+            BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString("lock-actors.store-operation-timeout = 1s\nlock-actors.poll-interval = 50ms").WithFallback(LockActorsSettings.ReferenceConfig)),
+            new LockActorsSetup(registry => registry.Register("faulty", store))), output: output)
+    {
+        _store = store;
+        _locks = LockActorsExtension.Get(Sys);
+    }
+
+    private static string NewTarget() => $"faulty://ns/{Guid.NewGuid():N}/f.csv";
+
+    [Fact]
+    public async Task Store_down_at_acquire_gives_StoreUnavailable_and_claims_nothing()
+    {
+        var target = NewTarget();
+        _store.Fault = FaultInjectingLockStore.Mode.Down;
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        Assert.False((await _locks.Client.GetInfoAsync(target)).IsHeld);
+        await using var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+    }
+
+    [Fact]
+    public async Task Hanging_store_at_acquire_times_out_as_StoreUnavailable()
+    {
+        var target = NewTarget();
+        _store.Fault = FaultInjectingLockStore.Mode.Hanging;
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
+        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+    }
+
+    [Theory]
+    [InlineData(FaultInjectingLockStore.Mode.Down)]
+    [InlineData(FaultInjectingLockStore.Mode.Hanging)]
+    public async Task Holder_whose_renewals_fail_is_told_LockLost_before_its_ttl_ends(FaultInjectingLockStore.Mode fault)
+    {
+        var target = NewTarget();
+        var probe = CreateTestProbe();
+        var granted = await _locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { NotifyLost = probe.Ref }, TimeSpan.FromSeconds(10));
+        await Task.Delay(Ttl / 2); // at least one renewal succeeded
+        _store.Fault = fault;
+        var lastGoodWrite = _store.LastSuccessfulReplace == default ? granted.Metadata.CreatedAt : _store.LastSuccessfulReplace;
+        var lost = probe.ExpectMsg<LockLost>(Ttl * 2);
+        var lostAt = DateTimeOffset.UtcNow;
+        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        Assert.Equal(granted.LockId, lost.LockId);
+        Assert.True(lostAt < lastGoodWrite + Ttl, $"told {lostAt - lastGoodWrite} after the last good renewal; TTL {Ttl}");
+    }
+
+    [Fact]
+    public async Task Release_while_the_store_is_down_fails_and_the_lock_stays_held_until_a_retry()
+    {
+        var target = NewTarget();
+        var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        _store.Fault = FaultInjectingLockStore.Mode.Down;
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => handle.ReleaseAsync());
+        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        Assert.True((await _locks.Client.GetInfoAsync(target)).IsHeld);
+        await handle.ReleaseAsync();
+        Assert.False((await _locks.Client.GetInfoAsync(target)).IsHeld);
+    }
+
+    [Fact]
+    public async Task Store_that_cannot_create_atomically_is_refused()
+    {
+        _store.CapabilitiesOverride = _store.Capabilities with { AtomicCreate = false, Mechanism = "test: not atomic" };
+        try
+        {
+            var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => _locks.Client.AcquireAsync(NewTarget(), new LockOptions { Ttl = Ttl }));
+            Assert.Contains("not atomic", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _store.CapabilitiesOverride = null;
+        }
+    }
+
+    [Fact]
+    public async Task Uncontended_acquire_release_and_renewal_cost_one_store_call_each()
+    {
+        var target = NewTarget();
+        _store.ResetCounts();
+        var granted = await _locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), TimeSpan.FromSeconds(10));
+        Assert.Equal((1, 0, 0, 0), (_store.Creates, _store.Reads, _store.Replaces, _store.Deletes));
+        await AwaitConditionAsync(() => Task.FromResult(_store.Replaces >= 1), Ttl);
+        Assert.Equal((1, 0, 1, 0), (_store.Creates, _store.Reads, _store.Replaces, _store.Deletes));
+        await _locks.Manager.Ask<LockReleased>(new Release(target, granted.LockId), TimeSpan.FromSeconds(10));
+        Assert.Equal(1, _store.Deletes);
+        Assert.Equal(0, _store.Reads);
+    }
+
+    [Fact]
+    public async Task Local_waiters_are_handed_the_lock_without_polling_the_store()
+    {
+        var target = NewTarget();
+        _store.ResetCounts();
+        const int callers = 16;
+        var holds = Enumerable.Range(0, callers).Select(async _ =>
+        {
+            await using var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(30) });
+            await Task.Delay(5);
+        }).ToArray();
+        await Task.WhenAll(holds);
+        // One create, one compare-and-swap per hand-off, one delete at the end; no reads, no polling.
+        Assert.Equal(0, _store.Reads);
+        Assert.Equal(1, _store.Creates);
+        Assert.Equal(callers - 1, _store.Replaces);
+        Assert.Equal(1, _store.Deletes);
+    }
+}
