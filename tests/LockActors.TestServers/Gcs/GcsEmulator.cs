@@ -190,7 +190,11 @@ public sealed class GcsEmulator : IAsyncDisposable
         var fault = Faults.Next(method);
         if (fault.Delay > TimeSpan.Zero)
         {
-            await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false);
+            // A delayed request still lands even if the client gives up meanwhile, like a slow backend: take the body
+            // now, then wait without watching RequestAborted.
+            var body = await ReadAllAsync(context.Request.Body, CancellationToken.None).ConfigureAwait(false);
+            context.Request.Body = new MemoryStream(body);
+            await Task.Delay(fault.Delay, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (fault.StatusCode is { } failBefore && fault.Timing == GcsFaultTiming.BeforeApply)
@@ -248,10 +252,19 @@ public sealed class GcsEmulator : IAsyncDisposable
         {
             response.ContentType = reply.ContentType;
             response.ContentLength = reply.Body.Length;
-            await response.Body.WriteAsync(reply.Body, context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await response.Body.WriteAsync(reply.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                // The client went away (e.g. timed out); the request was applied all the same.
+            }
         }
     }
 
+    // Request processing never watches RequestAborted: a received request is applied even if the client disconnects,
+    // which is exactly the "unknown outcome" a real client must cope with.
     private async Task<GcsEmulatorReply> DispatchAsync(HttpContext context, string rawTarget)
     {
         var query = context.Request.Query;
@@ -278,7 +291,7 @@ public sealed class GcsEmulator : IAsyncDisposable
         {
             case [] when method == "POST":
             {
-                using var doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+                using var doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 var name = doc.RootElement.GetProperty("name").GetString() ?? throw new FormatException("bucket name missing");
                 var (outcome, bucket) = _backend.CreateBucket(name);
                 return outcome == EmulatorOutcome.Ok
@@ -321,7 +334,7 @@ public sealed class GcsEmulator : IAsyncDisposable
 
                     case "PATCH":
                     {
-                        using var doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+                        using var doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false);
                         var metadata = new Dictionary<string, string?>();
                         if (doc.RootElement.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
                         {
@@ -353,7 +366,7 @@ public sealed class GcsEmulator : IAsyncDisposable
         switch (request.Query["uploadType"].ToString())
         {
             case "media":
-                content = await ReadAllAsync(request.Body, context.RequestAborted).ConfigureAwait(false);
+                content = await ReadAllAsync(request.Body, CancellationToken.None).ConfigureAwait(false);
                 break;
 
             case "multipart":
@@ -361,8 +374,8 @@ public sealed class GcsEmulator : IAsyncDisposable
                 var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value
                                ?? throw new FormatException("multipart upload without a boundary");
                 var reader = new MultipartReader(boundary, request.Body);
-                var head = await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) ?? throw new FormatException("multipart upload without a metadata part");
-                using (var doc = await JsonDocument.ParseAsync(head.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false))
+                var head = await reader.ReadNextSectionAsync(CancellationToken.None).ConfigureAwait(false) ?? throw new FormatException("multipart upload without a metadata part");
+                using (var doc = await JsonDocument.ParseAsync(head.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false))
                 {
                     var root = doc.RootElement;
                     if (root.TryGetProperty("name", out var n))
@@ -378,13 +391,13 @@ public sealed class GcsEmulator : IAsyncDisposable
                     contentType = root.TryGetProperty("contentType", out var ct) && ct.GetString() is { } t ? t : "application/octet-stream";
                 }
 
-                var body = await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) ?? throw new FormatException("multipart upload without a media part");
+                var body = await reader.ReadNextSectionAsync(CancellationToken.None).ConfigureAwait(false) ?? throw new FormatException("multipart upload without a media part");
                 if (body.ContentType is { } partType && contentType == "application/octet-stream")
                 {
                     contentType = partType;
                 }
 
-                content = await ReadAllAsync(body.Body, context.RequestAborted).ConfigureAwait(false);
+                content = await ReadAllAsync(body.Body, CancellationToken.None).ConfigureAwait(false);
                 break;
             }
 

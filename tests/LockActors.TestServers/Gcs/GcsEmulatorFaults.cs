@@ -25,8 +25,7 @@ public sealed class GcsEmulatorFaults
     private int _everyStatus;
     private GcsFaultTiming _everyTiming;
     private long _seen;
-    private int _delayNext;
-    private TimeSpan _delay;
+    private readonly List<(TimeSpan Delay, string? Method)> _delays = [];
 
     /// <summary>The next <paramref name="count"/> matching requests fail with <paramref name="statusCode"/>.</summary>
     public void FailNext(int count, int statusCode = 503, GcsFaultTiming timing = GcsFaultTiming.BeforeApply, string? method = null)
@@ -46,12 +45,16 @@ public sealed class GcsEmulatorFaults
         }
     }
 
-    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being handled (to force client timeouts).</summary>
-    public void DelayNext(int count, TimeSpan delay)
+    /// <summary>
+    /// The next <paramref name="count"/> matching requests (optionally only <paramref name="method"/>) wait
+    /// <paramref name="delay"/> before they touch any state (to force client timeouts and late arrivals). Calls queue up:
+    /// <c>DelayNext(1, a, "POST"); DelayNext(1, b, "POST")</c> delays the next POST by a and the one after by b.
+    /// </summary>
+    public void DelayNext(int count, TimeSpan delay, string? method = null)
     {
         lock (_gate)
         {
-            (_delayNext, _delay) = (count, delay);
+            _delays.AddRange(Enumerable.Repeat((delay, method), count));
         }
     }
 
@@ -62,7 +65,7 @@ public sealed class GcsEmulatorFaults
         {
             _failNext = 0;
             _every = 0;
-            _delayNext = 0;
+            _delays.Clear();
         }
     }
 
@@ -72,10 +75,11 @@ public sealed class GcsEmulatorFaults
         lock (_gate)
         {
             var delay = TimeSpan.Zero;
-            if (_delayNext > 0)
+            var queued = _delays.FindIndex(d => d.Method is null || string.Equals(d.Method, method, StringComparison.OrdinalIgnoreCase));
+            if (queued >= 0)
             {
-                _delayNext--;
-                delay = _delay;
+                delay = _delays[queued].Delay;
+                _delays.RemoveAt(queued);
             }
 
             if (_failNext > 0 && (_failNextMethod is null || string.Equals(_failNextMethod, method, StringComparison.OrdinalIgnoreCase)))

@@ -21,7 +21,9 @@ namespace LockActors.Storage.Stores.Gcs;
 /// re-reads the object's metadata and decides — current generation still the expected one (or absent, for a create):
 /// not applied, send again (still conditional, so it can win at most once); another generation whose MD5 equals the bytes
 /// this call wrote: applied, return it; anything else: lost the race. If the outcome stays unknown after
-/// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. The content check
+/// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
+/// delete, 404) answering such a re-send is resolved the same way, because the first, delayed attempt may be what
+/// changed the object. The content check
 /// relies on concurrent writers writing different bytes, which lock metadata guarantees (unique lock id and times).
 /// An unknown-outcome delete that finds the object gone reports <c>true</c> (the expected version no longer exists).</para>
 /// <para>Verified against the in-repo emulator built from Google's documented semantics, not against Google's service.
@@ -97,6 +99,7 @@ public sealed class GcsLockStore : ILockStore
         var (bucket, name) = Locate(key);
         var failures = 0;
         var unknown = false;
+        var earlierAttemptUnknown = false;
         var lastDetail = string.Empty;
         while (true)
         {
@@ -107,13 +110,15 @@ public sealed class GcsLockStore : ILockStore
                 {
                     case GcsOutcome.Ok:
                         return true;
-                    case GcsOutcome.PreconditionFailed or GcsOutcome.ObjectNotFound:
+                    case GcsOutcome.PreconditionFailed or GcsOutcome.ObjectNotFound when !earlierAttemptUnknown:
                         return false;
                     case GcsOutcome.BucketNotFound:
                         throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
                 }
 
+                // Unknown — or a "lost" answer to a re-send, which our own earlier, delayed attempt may have caused.
                 unknown = true;
+                earlierAttemptUnknown = true;
                 lastDetail = deleted.Detail;
             }
 
@@ -207,6 +212,7 @@ public sealed class GcsLockStore : ILockStore
         var operation = expectedGeneration == 0 ? "create" : "replace";
         var failures = 0;
         var unknown = false;
+        var earlierAttemptUnknown = false;
         var lastDetail = string.Empty;
         string? md5 = null;
         while (true)
@@ -218,13 +224,15 @@ public sealed class GcsLockStore : ILockStore
                 {
                     case GcsOutcome.Ok:
                         return VersionOf(written.Value!.Generation);
-                    case GcsOutcome.PreconditionFailed:
+                    case GcsOutcome.PreconditionFailed when !earlierAttemptUnknown:
                         return null;
                     case GcsOutcome.BucketNotFound or GcsOutcome.ObjectNotFound: // an upload's only 404 is the bucket
                         throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
                 }
 
+                // Unknown — or a 412 answering a re-send, which our own earlier, delayed attempt may have caused.
                 unknown = true;
+                earlierAttemptUnknown = true;
                 lastDetail = written.Detail;
             }
 

@@ -169,6 +169,35 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         Assert.Equal(GcsLockStore.GenerationOf(v2.Value), now.Generation);
     }
 
+    [Fact]
+    public async Task Create_whose_late_first_attempt_lands_before_the_resend_is_still_reported_as_won()
+    {
+        await using var store = new GcsLockStore(fixture.Settings.WithRequestTimeout(TimeSpan.FromMilliseconds(300)));
+        var key = NewKey();
+        // First upload reaches the state at ~450 ms (after the client gave up at 300 ms and read "absent");
+        // the re-send lands at ~550 ms and gets 412 because of our own first attempt.
+        Emulator.Faults.DelayNext(1, TimeSpan.FromMilliseconds(450), "POST");
+        Emulator.Faults.DelayNext(1, TimeSpan.FromMilliseconds(250), "POST");
+        Emulator.ResetCounters();
+        var version = await store.TryCreateAsync(key, Bytes("mine"));
+        output.WriteLine(string.Join(Environment.NewLine, Emulator.RequestLog));
+        Assert.NotNull(version);
+        Assert.Equal(Emulator.GetObject(key.Authority, key.ObjectName)!.Value.Generation, GcsLockStore.GenerationOf(version.Value));
+        Assert.Equal("mine", Stored(key));
+    }
+
+    [Fact]
+    public async Task Delete_whose_late_first_attempt_lands_before_the_resend_reports_true()
+    {
+        await using var store = new GcsLockStore(fixture.Settings.WithRequestTimeout(TimeSpan.FromMilliseconds(300)));
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
+        Emulator.Faults.DelayNext(1, TimeSpan.FromMilliseconds(450), "DELETE");
+        Emulator.Faults.DelayNext(1, TimeSpan.FromMilliseconds(250), "DELETE");
+        Assert.True(await store.TryDeleteAsync(key, v1));
+        Assert.Equal("<absent>", Stored(key));
+    }
+
     [Theory]
     [InlineData(GcsFaultTiming.BeforeApply)]
     [InlineData(GcsFaultTiming.AfterApply)]
