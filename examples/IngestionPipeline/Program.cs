@@ -1,0 +1,11 @@
+using IngestionPipeline;
+
+// A high-fan-out ingestion pipeline on LockActors: an inbox of files, several competing worker processes
+// that claim files with locks, process them and move them to archive/, and a summary proving that every
+// file was processed exactly once.
+//
+//   dotnet run --project examples/IngestionPipeline -- [--files 2000] [--workers 4] [--dir <folder>]
+var options = PipelineOptions.Parse(args);
+return options.WorkerId is { } id
+    ? await Worker.RunAsync(options, id)
+    : await Coordinator.RunAsync(options);
