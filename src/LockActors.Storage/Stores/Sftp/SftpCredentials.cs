@@ -77,7 +77,8 @@ public sealed record SftpCredentials(
         {
             if (PrivateKeyText is { Length: > 0 })
             {
-                using var stream = new MemoryStream(Encoding.UTF8.GetBytes(PrivateKeyText));
+                // Configuration layers (HOCON) trim the final newline some key parsers expect.
+                using var stream = new MemoryStream(Encoding.UTF8.GetBytes(PrivateKeyText.TrimEnd() + "\n"));
                 return new PrivateKeyFile(stream, Passphrase);
             }
 

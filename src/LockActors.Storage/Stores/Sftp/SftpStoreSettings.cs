@@ -13,7 +13,7 @@ namespace LockActors.Storage.Stores.Sftp;
 /// </remarks>
 public sealed record SftpStoreSettings
 {
-    /// <summary>The defaults: no credentials, no pinned host key, 10 s timeouts, 15 s keep-alive, 10 s guard staleness.</summary>
+    /// <summary>The defaults: no credentials, no pinned host key, 5 s connect / 4 s request timeouts, 5 s keep-alive, 10 s guard staleness.</summary>
     public static SftpStoreSettings Default { get; } = new();
 
     /// <summary>How the store logs in. The URI's <c>user@</c> part, when present, overrides the username.</summary>
@@ -34,13 +34,13 @@ public sealed record SftpStoreSettings
     public bool AcceptAnyHostKeyInsecure { get; init; }
 
     /// <summary>Bound on TCP connect + key exchange + authentication; a server that does not answer in time is unavailable.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Bound on every single SFTP request (SSH.NET's default is infinite); exceeding it is <see cref="StoreUnavailableException"/>.</summary>
-    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(4);
 
     /// <summary>How often an idle connection sends an SSH keep-alive (SSH.NET's default is off), so dead links are noticed.</summary>
-    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Age (on the server clock) after which a compare-and-swap guard file <c>&lt;sidecar&gt;.cas</c> is considered
@@ -50,7 +50,7 @@ public sealed record SftpStoreSettings
     public TimeSpan GuardStaleAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a replace or delete waits for another writer's guard before failing with <see cref="StoreUnavailableException"/>.</summary>
-    public TimeSpan CheckAndWriteTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan CheckAndWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>When set, only targets under this absolute server path are accepted (defence in depth against traversal).</summary>
     public string? Root { get; init; }

@@ -15,6 +15,7 @@ public static class LockStoreRegistryFactory
         FileStoreConfig.Register(registry, stores);
         S3StoreConfig.Register(registry, stores);
         GcsStoreConfig.Register(registry, stores);
+        SftpStoreConfig.Register(registry, stores);
         return registry;
     }
 }

@@ -1,4 +1,5 @@
 using LockActors.Storage.Stores.Sftp;
+using LockActors.TestServers.Sftp;
 using LockActors.Storage.Tests.Conformance;
 using Renci.SshNet;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using LockActors.Storage.Stores.Sftp;
+using LockActors.TestServers.Sftp;
 using Renci.SshNet;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using LockActors.Storage.Stores.Sftp;
-using LockActors.TestServers;
 using Renci.SshNet;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.TestServers.Sftp;
 
 /// <summary>
 /// The throwaway sshd of <c>tests/servers/sftp.sh</c>: the shared one started by <c>tests/run-all.sh</c> (from the
 /// LOCKACTORS_SFTP_* variables; missing variables fail the test loudly) or a private one a test may stop and restart.
 /// </summary>
-internal sealed class SftpTestServer
+public sealed class SftpTestServer
 {
     private readonly IReadOnlyDictionary<string, string> _vars;
     private readonly string? _privateStateDir;
@@ -76,9 +75,62 @@ internal sealed class SftpTestServer
         return new SftpTestServer(vars, stateDir);
     }
 
+    /// <summary>
+    /// Kills a private server the way a crash would: the listening sshd and every per-connection sshd it forked
+    /// (stopping only the listener would leave open sessions served). Only processes of this private server are touched.
+    /// </summary>
+    public void KillPrivate()
+    {
+        if (_privateStateDir is null)
+        {
+            throw new InvalidOperationException("only private servers may be killed");
+        }
+
+        var listener = int.Parse(File.ReadAllText(Get("LOCKACTORS_SFTP_PIDFILE")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var pid in Descendants(listener).Prepend(listener))
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // already gone
+            }
+        }
+    }
+
+    /// <summary>A TCP-level look at the sessions: the per-connection sshd processes of a private server.</summary>
+    public IReadOnlyList<int> SessionProcesses() =>
+        Descendants(int.Parse(File.ReadAllText(Get("LOCKACTORS_SFTP_PIDFILE")).Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static IEnumerable<int> Descendants(int pid)
+    {
+        var children = new List<int>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            var file = Path.Combine(task, "children");
+            if (File.Exists(file))
+            {
+                children.AddRange(File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return children.SelectMany(c => Descendants(c).Prepend(c)).ToArray();
+    }
+
     /// <summary>Stops a private server (the shared one is never stopped by a test).</summary>
     public Task StopAsync() =>
         _privateStateDir is null ? throw new InvalidOperationException("only private servers may be stopped") : RunScriptAsync("down", _privateStateDir);
+
+    /// <summary>The <c>lock-actors.stores.sftp</c> HOCON block for this server (key auth, pinned host key).</summary>
+    public string Hocon(string extra = "") => $$"""
+        lock-actors.stores.sftp {
+          private-key-file = "{{KeyPath}}"
+          host-key-sha256 = "{{HostKeySha256}}"
+          {{extra}}
+        }
+        """;
 
     public SftpStoreSettings Settings(SftpCredentials? credentials = null) => SftpStoreSettings.Default
         .WithCredentials(credentials ?? SftpCredentials.FromKeyFile(KeyPath))
@@ -105,6 +157,8 @@ internal sealed class SftpTestServer
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Its own login: each start sets the user's password, which must not change under the shared server's tests.
+        start.Environment["LOCKACTORS_SFTP_TEST_USER"] = "lockactors-sftp-private";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

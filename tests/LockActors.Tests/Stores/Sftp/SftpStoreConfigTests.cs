@@ -1,0 +1,102 @@
+using Akka.Configuration;
+using LockActors.Configuration;
+using LockActors.Configuration.Stores;
+using LockActors.Hosting;
+using LockActors.Storage.Stores.Sftp;
+using Xunit;
+
+namespace LockActors.Tests.Stores.Sftp;
+
+public sealed class SftpStoreConfigTests
+{
+    private static SftpStoreSettings Read(string hocon) =>
+        SftpStoreConfig.Read(ConfigurationFactory.ParseString(hocon).WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+
+    [Fact]
+    public void Reference_defaults_equal_the_store_defaults()
+    {
+        var settings = Read(string.Empty);
+        var d = SftpStoreSettings.Default;
+        Assert.Equal(d.Credentials, settings.Credentials);
+        Assert.Empty(settings.HostKeySha256);
+        Assert.False(settings.AcceptAnyHostKeyInsecure);
+        Assert.Equal((d.ConnectTimeout, d.OperationTimeout, d.KeepAliveInterval, d.GuardStaleAfter, d.CheckAndWriteTimeout, d.Root),
+            (settings.ConnectTimeout, settings.OperationTimeout, settings.KeepAliveInterval, settings.GuardStaleAfter, settings.CheckAndWriteTimeout, settings.Root));
+    }
+
+    [Fact]
+    public void Every_key_maps_onto_the_settings()
+    {
+        var settings = Read("""
+            lock-actors.stores.sftp {
+              username = ingest
+              private-key-file = "/keys/id_ed25519"
+              passphrase = PP
+              password = PW
+              host-key-sha256 = ["SHA256:abc", "def"]
+              accept-any-host-key-insecure = off
+              connect-timeout = 2s
+              operation-timeout = 3s
+              keep-alive-interval = 4s
+              guard-stale-after = 20s
+              check-and-write-timeout = 6s
+              root = "/srv/inbox"
+            }
+            """);
+        Assert.Equal(new SftpCredentials("ingest", "/keys/id_ed25519", null, "PP", "PW"), settings.Credentials);
+        Assert.Equal(["SHA256:abc", "def"], settings.HostKeySha256.ToArray());
+        Assert.Equal(
+            (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(6), "/srv/inbox"),
+            (settings.ConnectTimeout, settings.OperationTimeout, settings.KeepAliveInterval, settings.GuardStaleAfter, settings.CheckAndWriteTimeout, settings.Root));
+    }
+
+    [Fact]
+    public void A_single_host_key_string_is_accepted()
+    {
+        Assert.Equal(["SHA256:abc"], Read("lock-actors.stores.sftp.host-key-sha256 = \"SHA256:abc\"").HostKeySha256.ToArray());
+    }
+
+    [Fact]
+    public void Hosting_options_render_to_the_same_settings_as_hocon()
+    {
+        var options = new LockActorsOptions();
+        var sftp = new SftpStoreOptions
+        {
+            Username = "u", PrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n", Passphrase = "p\"q",
+            AcceptAnyHostKeyInsecure = true, OperationTimeout = TimeSpan.FromSeconds(2), GuardStaleAfter = TimeSpan.FromSeconds(30),
+        };
+        sftp.HostKeySha256.Add("SHA256:xyz");
+        options.Stores.Add(sftp);
+        var settings = SftpStoreConfig.Read(options.ToConfig().WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        Assert.Equal("u", settings.Credentials.Username);
+        Assert.Equal(sftp.PrivateKey.TrimEnd(), settings.Credentials.PrivateKeyText); // HOCON trims the final newline; the key loader restores it
+        Assert.Equal("p\"q", settings.Credentials.Passphrase);
+        Assert.True(settings.AcceptAnyHostKeyInsecure);
+        Assert.Equal(["SHA256:xyz"], settings.HostKeySha256.ToArray());
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.OperationTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.GuardStaleAfter);
+        Assert.Equal(SftpStoreSettings.Default.ConnectTimeout, settings.ConnectTimeout);
+    }
+
+    [Fact]
+    public void Non_positive_timeouts_are_refused_naming_the_store()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Read("lock-actors.stores.sftp.operation-timeout = 0s"));
+        Assert.Contains("lock-actors.stores.sftp", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_registry_serves_sftp_targets()
+    {
+        Assert.True(LockStoreRegistryFactory.Create(ConfigurationFactory.Empty).Supports("sftp"));
+    }
+
+    [Fact]
+    public void Credentials_never_print_their_secrets()
+    {
+        var text = new SftpCredentials("u", PrivateKeyText: "KEYTEXT", Passphrase: "PASSPHRASE", Password: "PASSWORD").ToString();
+        Assert.DoesNotContain("KEYTEXT", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASSPHRASE", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASSWORD", text, StringComparison.Ordinal);
+    }
+}
