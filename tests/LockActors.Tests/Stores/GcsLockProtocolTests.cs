@@ -7,7 +7,7 @@ namespace LockActors.Tests.Stores;
 /// <summary>The actor-level suite on gs:// targets, against the in-repo GCS emulator (not Google's service).</summary>
 public sealed class GcsLockProtocolTests(ITestOutputHelper output) : LockProtocolSuite(Backend, output)
 {
-    private static readonly StoreUnderTest Backend = new(
+    internal static readonly StoreUnderTest Backend = new(
         "gs",
         GcsTestEmulator.Hocon(GcsTestEmulator.Shared),
         name => $"gs://{GcsTestEmulator.Bucket}/protocol/{Guid.NewGuid():N}/{name}",
