@@ -7,7 +7,7 @@ namespace LockActors.Tests.Stores;
 /// <summary>The actor-level suite on s3:// targets in Ceph RGW (strict probe; auto conditional delete = tombstones there).</summary>
 public sealed class S3LockProtocolTests(ITestOutputHelper output) : LockProtocolSuite(Backend, output)
 {
-    private static readonly StoreUnderTest Backend = new(
+    internal static readonly StoreUnderTest Backend = new(
         "s3",
         S3.S3TestEndpoint.Hocon(S3.S3TestEndpoint.Endpoint),
         name => $"s3://{S3.S3TestEndpoint.Bucket}/protocol/{Guid.NewGuid():N}/{name}",
