@@ -17,6 +17,12 @@ internal enum Fault
 
     /// <summary>Throw a connection error without forwarding.</summary>
     ConnectionRefused,
+
+    /// <summary>Forward (the write applies), then never answer: the client's request timeout fires.</summary>
+    HangAfterApplying,
+
+    /// <summary>Answer 501 NotImplemented without forwarding, like OpenStack Swift's s3api to a conditional PUT.</summary>
+    NotImplemented,
 }
 
 /// <summary>Test double below the store's request counter: injects server errors into chosen requests.</summary>
@@ -43,6 +49,22 @@ internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choo
                 {
                     return InternalError(request);
                 }
+
+            case Fault.HangAfterApplying:
+                using (await base.SendAsync(request, cancellationToken))
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    throw new InvalidOperationException("unreachable");
+                }
+
+            case Fault.NotImplemented:
+                return new HttpResponseMessage(HttpStatusCode.NotImplemented)
+                {
+                    RequestMessage = request,
+                    Content = new StringContent(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>injected</Message></Error>",
+                        Encoding.UTF8, "application/xml"),
+                };
 
             default:
                 return await base.SendAsync(request, cancellationToken);

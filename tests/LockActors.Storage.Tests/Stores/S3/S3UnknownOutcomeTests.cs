@@ -135,4 +135,33 @@ public sealed class S3UnknownOutcomeTests
             }
         }
     }
+
+    [Fact]
+    public async Task Create_that_applied_but_timed_out_is_recognised_as_won_by_re_reading()
+    {
+        var armed = 0;
+        var handler = new FaultInjectingHandler(r => r.Method == HttpMethod.Put && Interlocked.Exchange(ref armed, 0) == 1 ? Fault.HangAfterApplying : Fault.None);
+        await using var store = new S3LockStore(
+            S3TestServer.Settings().WithTimeouts(TimeSpan.FromMilliseconds(500)).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), null, null, handler);
+        await store.ProbeAsync(S3TestServer.Bucket);
+        var key = NewKey();
+        Volatile.Write(ref armed, 1);
+        var version = await store.TryCreateAsync(key, Bytes("mine"));
+        Assert.NotNull(version);
+        Assert.Equal(1, handler.Injected);
+        Assert.Equal(version, (await store.ReadAsync(key))!.Version);
+    }
+
+    [Fact]
+    public async Task Endpoint_answering_501_to_conditional_puts_is_refused_as_not_safe()
+    {
+        var handler = new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None);
+        await using var store = new S3LockStore(S3TestServer.Settings(), null, null, handler);
+        var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => store.TryCreateAsync(NewKey(), Bytes("x")));
+        Assert.Contains("conditional create is not supported", error.Message, StringComparison.Ordinal);
+
+        await using var unprobed = new S3LockStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off), null, null,
+            new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None));
+        await Assert.ThrowsAsync<StoreNotSafeException>(() => unprobed.TryCreateAsync(NewKey(), Bytes("x")));
+    }
 }
