@@ -10,7 +10,7 @@ public sealed class SftpLockProtocolTests(ITestOutputHelper output) : LockProtoc
 {
     private static readonly Lazy<SftpClient> Raw = new(() => SftpTestServer.Shared.RawClient());
 
-    private static readonly StoreUnderTest Backend = new(
+    internal static readonly StoreUnderTest Backend = new(
         "sftp",
         SftpTestServer.Shared.Hocon(),
         name =>

@@ -94,19 +94,30 @@ public sealed class SftpLockStore : ILockStore
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         SidecarLimits.EnsureWithinLimit(key, content.Length);
-        return RunAsync(key, async op =>
+        return RunAsync<SidecarVersion?>(key, async op =>
         {
             var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
-            if (await op.CommitAsync(() => op.TryRenameAsync(temp.Path, op.SidecarPath), temp.Version).ConfigureAwait(false))
+            for (var attempt = 1; ; attempt++)
             {
-                return temp.Version;
-            }
+                if (await op.CommitAsync(() => op.TryRenameAsync(temp.Path, op.SidecarPath), temp.Version).ConfigureAwait(false))
+                {
+                    return temp.Version;
+                }
 
-            // Rename refused: the usual reason is an existing sidecar; anything else must not pass for "held".
-            await op.TryRemoveAsync(temp.Path).ConfigureAwait(false);
-            return await op.StatAsync(op.SidecarPath).ConfigureAwait(false) is not null
-                ? (SidecarVersion?)null
-                : throw new StoreUnavailableException($"The SFTP server refused to rename a temp file to '{op.SidecarPath}' although no sidecar exists.");
+                // Refused: normally because the sidecar exists. If it is gone by now (released in between), the
+                // refusal may have been that or something else: try again rather than report "held" or an error.
+                if (await op.StatAsync(op.SidecarPath).ConfigureAwait(false) is not null)
+                {
+                    await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
+                    return null;
+                }
+
+                if (attempt == 5)
+                {
+                    await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
+                    throw new StoreUnavailableException($"The SFTP server kept refusing to rename a temp file to '{op.SidecarPath}' although no sidecar exists.");
+                }
+            }
         }, cancellationToken);
     }
 
