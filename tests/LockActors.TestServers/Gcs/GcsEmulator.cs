@@ -57,6 +57,9 @@ public sealed class GcsEmulator : IAsyncDisposable
     /// <summary>Whether media downloads carry <c>Last-Modified</c> (as GCS does); false mimics a proxy that strips it.</summary>
     public bool SendLastModified { get; set; } = true;
 
+    /// <summary>Whether media downloads carry <c>x-goog-generation</c> and the other <c>x-goog-*</c> headers (as GCS does).</summary>
+    public bool SendGenerationHeaders { get; set; } = true;
+
     /// <summary>Requests received since start or the last <see cref="ResetCounters"/> (faulted ones included).</summary>
     public long RequestCount => Interlocked.Read(ref _requests);
 
@@ -240,7 +243,7 @@ public sealed class GcsEmulator : IAsyncDisposable
         response.StatusCode = reply!.StatusCode;
         foreach (var (name, value) in reply.Headers)
         {
-            if (!SendLastModified && name == "Last-Modified")
+            if ((!SendLastModified && name == "Last-Modified") || (!SendGenerationHeaders && name.StartsWith("x-goog-", StringComparison.Ordinal)))
             {
                 continue;
             }

@@ -27,8 +27,8 @@ internal enum GcsOutcome
 /// <summary>The object resource fields the store uses.</summary>
 internal sealed record GcsObjectInfo(long Generation, DateTimeOffset Updated, long Size, string? Md5Base64);
 
-/// <summary>Object bytes with the generation and (when the server sent it) the Last-Modified time of the same reply.</summary>
-internal sealed record GcsMedia(byte[] Content, long Generation, DateTimeOffset? LastModified);
+/// <summary>Object bytes with the generation (<c>x-goog-generation</c>) and Last-Modified time of the same reply, when sent.</summary>
+internal sealed record GcsMedia(byte[] Content, long? Generation, DateTimeOffset? LastModified);
 
 /// <summary>One request's result: the outcome, the parsed value on success, the server's <c>Date</c>, and a failure description.</summary>
 internal readonly record struct GcsResult<T>(GcsOutcome Outcome, T? Value, DateTimeOffset? ServerDate, string Detail, Exception? Error = null);
@@ -83,12 +83,10 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                     throw new GcsOversizedException(length);
                 }
 
-                if (!(response.Headers.TryGetValues("x-goog-generation", out var values) &&
-                      long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var current)))
-                {
-                    throw new StoreUnavailableException("Google Cloud Storage sent object media without an x-goog-generation header.");
-                }
-
+                long? current = response.Headers.TryGetValues("x-goog-generation", out var values) &&
+                                long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
+                    ? parsed
+                    : null;
                 var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
                 return bytes.Length > SidecarLimits.MaxBytes
                     ? throw new GcsOversizedException(bytes.Length)

@@ -11,7 +11,8 @@ namespace LockActors.Storage.Stores.Gcs;
 /// <para><b>Requests</b> (uncontended, no faults): create = 1 (media upload <c>ifGenerationMatch=0</c>), replace = 1
 /// (upload <c>ifGenerationMatch=&lt;generation&gt;</c>), delete = 1 (<c>DELETE ifGenerationMatch</c>), read = 1
 /// (<c>alt=media</c>: bytes, <c>x-goog-generation</c>, <c>Last-Modified</c> and <c>Date</c> from one reply, so they always
-/// belong together; a second, generation-pinned metadata request only when a proxy strips <c>Last-Modified</c>).</para>
+/// belong together; when a proxy or GCS-compatible server strips those headers, 2–3 requests: metadata plus a download
+/// pinned to one generation).</para>
 /// <para><b>Version</b> = the object's generation, which GCS makes strictly growing per object name (also across delete
 /// and re-create), so it doubles as a fencing token. <b>Clock</b>: the server's — <c>ModifiedAt</c> is the object's
 /// <c>Last-Modified</c> (its <c>updated</c> time in whole seconds), <c>StoreNow</c> the same reply's <c>Date</c>; both are
@@ -26,6 +27,8 @@ namespace LockActors.Storage.Stores.Gcs;
 /// changed the object. The content check
 /// relies on concurrent writers writing different bytes, which lock metadata guarantees (unique lock id and times).
 /// An unknown-outcome delete that finds the object gone reports <c>true</c> (the expected version no longer exists).</para>
+/// <para><b>Cancellation</b>: a call cancelled by its token ends with <see cref="OperationCanceledException"/>; a write
+/// already sent may still have landed (a later read shows it), exactly as if the caller had crashed.</para>
 /// <para>Verified against the in-repo emulator built from Google's documented semantics, not against Google's service.
 /// Real GCS also limits mutations of one object name to about one per second; bursts beyond that get 429 and are
 /// retried as above.</para>
@@ -147,15 +150,14 @@ public sealed class GcsLockStore : ILockStore
     {
         var (bucket, name) = Locate(key);
         var failures = 0;
+        GcsObjectInfo? pinned = null; // set when the download must be of exactly this generation (fallback path)
         for (var round = 0; round < MaxReadRounds; round++)
         {
             GcsResult<GcsMedia> media;
             try
             {
-                while ((media = await _api.GetMediaAsync(bucket, name, null, cancellationToken).ConfigureAwait(false)).Outcome == GcsOutcome.Unknown)
-                {
-                    await BackOffOrGiveUpAsync(key, ++failures, "read", media.Detail, cancellationToken).ConfigureAwait(false);
-                }
+                media = await RetryTransientAsync(key, () => _api.GetMediaAsync(bucket, name, pinned?.Generation, cancellationToken), () => ++failures, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (GcsOversizedException e)
             {
@@ -164,32 +166,50 @@ public sealed class GcsLockStore : ILockStore
 
             switch (media.Outcome)
             {
-                case GcsOutcome.ObjectNotFound:
+                case GcsOutcome.ObjectNotFound when pinned is null:
                     return null;
+                case GcsOutcome.ObjectNotFound:
+                    pinned = null; // that generation was replaced or deleted meanwhile: read the new state
+                    continue;
                 case GcsOutcome.BucketNotFound:
                     throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
             }
 
-            var (content, generation, lastModified) = media.Value!;
+            var (content, sentGeneration, lastModified) = media.Value!;
             var now = media.ServerDate ?? _clock.GetUtcNow();
-            if (lastModified is { } modified)
+            var generation = sentGeneration ?? pinned?.Generation;
+            if (generation is { } g && pinned?.Generation == g)
             {
-                return new SidecarSnapshot(content, VersionOf(generation), modified, now);
+                return new SidecarSnapshot(content, VersionOf(g), pinned.Updated, now);
             }
 
-            // No Last-Modified (some proxies strip it): take `updated` from that generation's metadata.
-            GcsResult<GcsObjectInfo> meta;
-            while ((meta = await _api.GetMetadataAsync(bucket, name, cancellationToken, generation).ConfigureAwait(false)).Outcome == GcsOutcome.Unknown)
+            if (generation is { } known && lastModified is { } modified)
             {
-                await BackOffOrGiveUpAsync(key, ++failures, "read", meta.Detail, cancellationToken).ConfigureAwait(false);
+                return new SidecarSnapshot(content, VersionOf(known), modified, now); // the normal case: one request
             }
 
-            if (meta.Outcome == GcsOutcome.Ok)
+            // A proxy or GCS-compatible server stripped x-goog-generation or Last-Modified: take both from the metadata
+            // (of that generation when known), then download exactly that generation if the bytes could be another one.
+            var meta = await RetryTransientAsync(key, () => _api.GetMetadataAsync(bucket, name, cancellationToken, generation), () => ++failures, cancellationToken)
+                .ConfigureAwait(false);
+            switch (meta.Outcome)
             {
-                return new SidecarSnapshot(content, VersionOf(generation), meta.Value!.Updated, meta.ServerDate ?? now);
+                case GcsOutcome.ObjectNotFound when generation is null:
+                    return null;
+                case GcsOutcome.ObjectNotFound:
+                    pinned = null;
+                    continue;
+                case GcsOutcome.BucketNotFound:
+                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
             }
 
-            // That generation was replaced or deleted between the two requests: read the new state.
+            SidecarLimits.EnsureWithinLimit(key, meta.Value!.Size);
+            if (generation is { } exact)
+            {
+                return new SidecarSnapshot(content, VersionOf(exact), meta.Value.Updated, meta.ServerDate ?? now);
+            }
+
+            pinned = meta.Value;
         }
 
         throw new StoreUnavailableException($"'{key}' changed under every one of {MaxReadRounds} consecutive reads; giving up.");
@@ -277,6 +297,20 @@ public sealed class GcsLockStore : ILockStore
         catch (GcsOversizedException)
         {
             return false;
+        }
+    }
+
+    private async Task<GcsResult<T>> RetryTransientAsync<T>(SidecarKey key, Func<Task<GcsResult<T>>> send, Func<int> nextFailure, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await send().ConfigureAwait(false);
+            if (result.Outcome != GcsOutcome.Unknown)
+            {
+                return result;
+            }
+
+            await BackOffOrGiveUpAsync(key, nextFailure(), "read", result.Detail, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         Emulator.Faults.Clear();
         Emulator.RequiredBearerToken = null;
         Emulator.SendLastModified = true;
+        Emulator.SendGenerationHeaders = true;
         await _store.DisposeAsync();
     }
 
@@ -83,17 +84,23 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         Assert.EndsWith("dir name/日本+é.csv.lock", key.ObjectName);
     }
 
-    [Fact]
-    public async Task Read_without_last_modified_falls_back_to_the_generations_metadata()
+    [Theory]
+    [InlineData(false, true, 2)]  // media, then metadata of that generation for `updated`
+    [InlineData(true, false, 3)]  // media without generation, live metadata, media of exactly that generation
+    [InlineData(false, false, 3)]
+    public async Task Read_works_when_download_headers_are_stripped(bool lastModified, bool generationHeaders, int requests)
     {
         var key = NewKey();
         var v = (await _store.TryCreateAsync(key, Bytes("x")))!.Value;
-        Emulator.SendLastModified = false;
+        Emulator.SendLastModified = lastModified;
+        Emulator.SendGenerationHeaders = generationHeaders;
         Emulator.ResetCounters();
         var read = (await _store.ReadAsync(key))!;
-        Assert.Equal(2, Emulator.RequestCount);
+        Assert.Equal(requests, Emulator.RequestCount);
         Assert.Equal(v, read.Version);
+        Assert.Equal("x", Encoding.UTF8.GetString(read.Content.Span));
         Assert.True(read.Age < TimeSpan.FromSeconds(5));
+        Assert.Null(await _store.ReadAsync(NewKey()));
     }
 
     [Theory]
