@@ -540,7 +540,22 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
     {
         // Hand what only memory knows (who to notify, who is queued) to the next incarnation; the sidecar says the rest.
         Self.Tell(new Recovered(_holder, _waiters.ToArray()));
-        base.PreRestart(reason, message);
+        // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Stopped for good (system shutdown, or the supervisor gave up): nobody renews any more, so say so now.
+        if (_holder is { } held)
+        {
+            held.NotifyLost.Tell(new LockLost(_target.Normalized, held.LockId, "the lock actor stopped; the lock is no longer renewed"));
+        }
+
+        foreach (var waiter in _waiters)
+        {
+            waiter.ReplyTo.Tell(new Status.Failure(new StoreUnavailableException($"The lock actor for '{_target}' stopped before the request was served.")));
+        }
     }
 
     /// <inheritdoc />
