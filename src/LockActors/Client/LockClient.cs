@@ -16,6 +16,7 @@ public sealed class LockClient
     private readonly IActorRef _manager;
     private readonly LockActorsSettings _settings;
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _lostBeforeHandle = new(StringComparer.Ordinal);
     private readonly IActorRef _relay;
 
     /// <summary>Creates a client that talks to <paramref name="manager"/>.</summary>
@@ -24,7 +25,7 @@ public sealed class LockClient
         ArgumentNullException.ThrowIfNull(system);
         _manager = manager ?? throw new ArgumentNullException(nameof(manager));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        _relay = system.ActorOf(Props.Create(() => new LostNotificationRelay(_handles)));
+        _relay = system.ActorOf(Props.Create(() => new LostNotificationRelay(_handles, _lostBeforeHandle)));
     }
 
     /// <summary>Number of handles currently held through this client.</summary>
@@ -112,6 +113,12 @@ public sealed class LockClient
 
         var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
         _handles[grant.LockId] = handle;
+        if (_lostBeforeHandle.TryRemove(grant.LockId, out var reason))
+        {
+            _handles.TryRemove(grant.LockId, out _);
+            handle.MarkLost(reason);
+        }
+
         return handle;
     }
 }

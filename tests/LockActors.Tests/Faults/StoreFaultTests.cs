@@ -133,4 +133,19 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(callers - 1, _store.Replaces);
         Assert.Equal(1, _store.Deletes);
     }
+
+    [Fact]
+    public async Task Holder_is_told_LockLost_when_its_lock_actor_stops_for_good()
+    {
+        var target = NewTarget();
+        var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        var child = await Sys.ActorSelection("/system/lock-actors/*").ResolveOne(TimeSpan.FromSeconds(5));
+        Assert.NotNull(child);
+        var children = await Sys.ActorSelection("/system/lock-actors/" + LockActors.Actors.LockManager.ChildName(LockTarget.Parse(target))).ResolveOne(TimeSpan.FromSeconds(5));
+        Sys.Stop(children);
+        var lost = new TaskCompletionSource();
+        handle.HandleLost.Register(() => lost.TrySetResult());
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Contains("stopped", handle.LostReason, StringComparison.Ordinal);
+    }
 }

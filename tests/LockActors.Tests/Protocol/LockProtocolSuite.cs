@@ -197,7 +197,7 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
             await Task.Delay(Ttl / 4);
         }
 
-        Assert.False(held.HandleLost.IsCancellationRequested);
+        Assert.False(held.HandleLost.IsCancellationRequested, held.LostReason);
         Assert.Equal(held.LockId, (await other.Client.GetInfoAsync(target)).Metadata!.LockId);
     }
 
@@ -358,7 +358,7 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
             await Task.Delay(Ttl / 4);
         }
 
-        Assert.False(handle.HandleLost.IsCancellationRequested);
+        Assert.False(handle.HandleLost.IsCancellationRequested, handle.LostReason);
         await handle.ReleaseAsync();
         Assert.False((await Client.GetInfoAsync(target)).IsHeld);
     }

@@ -11,5 +11,5 @@ public sealed class FileLockProtocolTests(ITestOutputHelper output) : LockProtoc
         "file",
         $"lock-actors.stores.file.root = \"{Root}\"",
         name => new Uri(Path.Combine(Directory.CreateDirectory(Path.Combine(Root, Guid.NewGuid().ToString("N"))).FullName, name)).AbsoluteUri,
-        TimeSpan.FromSeconds(2));
+        TimeSpan.FromSeconds(3));
 }

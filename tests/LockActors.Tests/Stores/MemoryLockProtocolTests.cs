@@ -9,5 +9,5 @@ public sealed class MemoryLockProtocolTests(ITestOutputHelper output) : LockProt
         "mem",
         "lock-actors.stores.mem.scope = process",
         name => $"mem://protocol/{Guid.NewGuid():N}/{name}",
-        TimeSpan.FromSeconds(2));
+        TimeSpan.FromSeconds(3));
 }
