@@ -43,9 +43,9 @@ namespace LockActors.Storage.Stores.Sftp;
 /// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
 /// mtime and <see cref="SidecarSnapshot.StoreNow"/> the server clock estimated from the mtimes of this store's own
 /// writes (1 s resolution).</para>
-/// <para><b>Requests per uncontended operation</b>: create 5 (OPEN, WRITE, CLOSE, STAT of the temp, RENAME);
-/// replace 12 (temp 4, guard OPEN + CLOSE, sidecar STAT + OPEN + READ + CLOSE, posix-rename, guard REMOVE);
-/// delete 8; read 4.</para>
+/// <para><b>Requests per uncontended operation</b> (sequential round trips in brackets; requests on one line are
+/// pipelined): create 5 [4] (OPEN, WRITE, CLOSE + STAT of the temp, RENAME); replace 12 [8] (temp 4 [3], guard OPEN,
+/// guard CLOSE + sidecar STAT + OPEN, READ, CLOSE + posix-rename, guard REMOVE); delete 8 [5]; read 4 [3].</para>
 /// </remarks>
 public sealed class SftpLockStore : ILockStore
 {
@@ -299,6 +299,7 @@ public sealed class SftpLockStore : ILockStore
     private sealed class Operation(SftpLockStore store, SftpEndpoint endpoint, SftpClient client, SidecarKey key, CancellationToken cancellationToken)
     {
         private readonly string _directory = DirectoryOf(key.Path);
+        private readonly List<Task> _deferredCloses = [];
 
         public SftpLockStore Store => store;
 
@@ -341,13 +342,26 @@ public sealed class SftpLockStore : ILockStore
                     await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
-            finally
+            catch
             {
                 Count();
                 await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
             }
 
-            var attributes = await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+            // The WRITE has set the mtime: CLOSE and STAT travel together (sftp-server answers requests in order).
+            Count();
+            var closing = stream.DisposeAsync().AsTask();
+            SftpFileAttributes attributes;
+            try
+            {
+                attributes = await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+            }
+            finally
+            {
+                await closing.ConfigureAwait(false);
+            }
+
             var after = store._time.GetUtcNow();
             var modifiedAt = MtimeOf(attributes);
             store._clock.Observe(modifiedAt, before, after);
@@ -419,11 +433,36 @@ public sealed class SftpLockStore : ILockStore
                 finally
                 {
                     Count();
-                    await stream.DisposeAsync().ConfigureAwait(false);
+                    var closing = stream.DisposeAsync().AsTask();
+                    if (guarded)
+                    {
+                        _deferredCloses.Add(closing); // under the guard the commit need not wait for this CLOSE
+                    }
+                    else
+                    {
+                        await closing.ConfigureAwait(false);
+                    }
                 }
             }
 
             throw new StoreUnavailableException($"The sidecar '{key}' kept changing while it was read.");
+        }
+
+        /// <summary>Waits for CLOSE requests sent without waiting; a handle lost with its connection is gone anyway.</summary>
+        public async Task DrainDeferredClosesAsync()
+        {
+            foreach (var closing in _deferredCloses)
+            {
+                try
+                {
+                    await closing.ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsConnectionFailure(e) || e is SftpException)
+                {
+                }
+            }
+
+            _deferredCloses.Clear();
         }
 
         /// <summary>Attributes of <paramref name="path"/>, or null when it does not exist.</summary>
@@ -698,6 +737,7 @@ public sealed class SftpLockStore : ILockStore
 
         public async Task ReleaseAsync()
         {
+            await op.DrainDeferredClosesAsync().ConfigureAwait(false);
             try
             {
                 await closing.ConfigureAwait(false);

@@ -205,6 +205,46 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Session_killed_on_the_server_is_reconnected_and_a_restarted_server_is_used_again()
+    {
+        var stateDir = Path.Combine(Path.GetTempPath(), "lockactors-sftp-reconnect-" + Guid.NewGuid().ToString("N")[..8]);
+        var server = await SftpTestServer.StartPrivateAsync(stateDir);
+        try
+        {
+            var store = NewStore(server.Settings().WithTimeouts(connect: TimeSpan.FromSeconds(2), operation: TimeSpan.FromSeconds(2)));
+            SidecarKey key;
+            using (var raw = server.RawClient())
+            {
+                key = NewKey(server, raw);
+            }
+
+            var v1 = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
+            foreach (var pid in server.SessionProcesses())
+            {
+                Process.GetProcessById(pid).Kill(); // the per-connection sshd dies; the listener stays
+            }
+
+            var v2 = await store.TryReplaceAsync(key, Bytes("two"), v1);
+            Assert.NotNull(v2);
+            Assert.Equal(2, store.ConnectCount);
+
+            server.KillPrivate();
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => store.ReadAsync(key));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+
+            server = await SftpTestServer.StartPrivateAsync(stateDir);
+            Assert.Equal(v2, (await store.ReadAsync(key))!.Version);
+            Assert.True(await store.TryDeleteAsync(key, v2.Value));
+        }
+        finally
+        {
+            await server.StopAsync();
+            Directory.Delete(stateDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Operations_share_one_pooled_connection_per_endpoint()
     {
         var store = NewStore(_server.Settings());
