@@ -381,7 +381,10 @@ public sealed class S3LockStore : ILockStore
             HttpClientFactory = http,
             Timeout = settings.RequestTimeout,
             // Every attempt of a conditional write must be decided by the store (re-read), never re-sent by the SDK.
+            // That includes the SDK's separate "stale connection" retries (default 10): a reset after the server
+            // applied a PUT would be re-sent, answered 412, and a won write reported as lost.
             MaxErrorRetry = 0,
+            MaxStaleConnectionRetries = 0,
             // Flexible checksums (SDK default) make Ceph RGW 16.2 answer 400 XAmzContentSHA256Mismatch.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,

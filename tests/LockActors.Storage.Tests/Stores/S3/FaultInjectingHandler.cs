@@ -23,6 +23,9 @@ internal enum Fault
 
     /// <summary>Answer 501 NotImplemented without forwarding, like OpenStack Swift's s3api to a conditional PUT.</summary>
     NotImplemented,
+
+    /// <summary>Forward (the write applies), then fail with "connection reset by peer", like a server dying mid-answer.</summary>
+    ResetAfterApplying,
 }
 
 /// <summary>Test double below the store's request counter: injects server errors into chosen requests.</summary>
@@ -55,6 +58,12 @@ internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choo
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
                     throw new InvalidOperationException("unreachable");
+                }
+
+            case Fault.ResetAfterApplying:
+                using (await base.SendAsync(request, cancellationToken))
+                {
+                    throw new HttpRequestException("injected", new IOException("Connection reset by peer", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset)));
                 }
 
             case Fault.NotImplemented:

@@ -164,4 +164,20 @@ public sealed class S3UnknownOutcomeTests
             new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None));
         await Assert.ThrowsAsync<StoreNotSafeException>(() => unprobed.TryCreateAsync(NewKey(), Bytes("x")));
     }
+
+    [Fact]
+    public async Task Connection_reset_after_a_write_applied_is_not_retried_by_the_sdk_but_resolved_by_re_reading()
+    {
+        var (store, faults, arm) = await StoreWithFaults(Fault.ResetAfterApplying);
+        await using var _ = store;
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Bytes("beat-0")))!.Value;
+        arm(1);
+        var before = store.Requests.Snapshot();
+        var v2 = await store.TryReplaceAsync(key, Bytes("beat-1"), v1);
+        Assert.NotNull(v2);
+        Assert.Equal(1, faults.Injected);
+        // One PUT (the SDK's stale-connection retry would have sent a second, answered 412) and one GET to decide.
+        Assert.Equal(new S3RequestCounts(1, 1, 0, 0, 0), store.Requests.Snapshot() - before);
+    }
 }
