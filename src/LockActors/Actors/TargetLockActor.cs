@@ -17,7 +17,7 @@ namespace LockActors.Actors;
 /// renewals running), <see cref="Busy"/> (one store operation in flight; commands that need a settled state are
 /// stashed) and <see cref="AwaitingRecovery"/> (first moments after a restart).
 /// </remarks>
-internal sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
+public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
 {
     private const string HeartbeatTimer = "heartbeat";
     private const string LeaseTimer = "lease";
