@@ -22,7 +22,10 @@ namespace LockActors.Storage.Stores.S3;
 /// success; the expected state is still there → the write did not apply, send it again (it is conditional, so it
 /// can never apply twice); anything else → lost. Still unknown after
 /// <see cref="S3StoreSettings.UnknownOutcomeAttempts"/> → <see cref="StoreUnavailableException"/>. The SDK's own
-/// retries are off. Deciding by content relies on the lock metadata being unique per grant (it holds a lock id).</para>
+/// retries are off. A refused (412) create or replace is also checked this way, because a transport-level re-send
+/// of a write that landed is refused too. Deciding by content relies on the lock metadata being unique per write
+/// (it holds a lock id and timestamps; tombstones a nonce): a create or replace whose exact bytes are already
+/// there is reported as this call's own write.</para>
 /// <para><b>Probe</b>: before the first write to each bucket the store verifies the endpoint on a scratch key
 /// (<see cref="S3ProbeMode"/>) and refuses to write with <see cref="StoreNotSafeException"/> when conditional writes
 /// are not enforced.</para>
@@ -94,7 +97,6 @@ public sealed class S3LockStore : ILockStore
         var (bucket, name) = Locate(key);
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         var profile = await WritableProfileAsync(key, cancellationToken).ConfigureAwait(false);
-        var unknown = false;
         Exception? lastError = null;
         for (var attempt = 1; attempt <= _settings.UnknownOutcomeAttempts; attempt++)
         {
@@ -106,7 +108,6 @@ public sealed class S3LockStore : ILockStore
                 case S3WriteResult.NotSupported:
                     throw NotSafe(put);
                 case S3WriteResult.Unknown:
-                    unknown = true;
                     lastError = put.Error;
                     break;
             }
@@ -120,8 +121,9 @@ public sealed class S3LockStore : ILockStore
                 continue;
             }
 
-            if (unknown && current.HasContent(content.Span))
+            if (current.HasContent(content.Span))
             {
+                // Our own bytes: this call's write landed (an unknown outcome, or a re-send below the SDK answered 412).
                 return new SidecarVersion(current.ETag);
             }
 
@@ -231,7 +233,7 @@ public sealed class S3LockStore : ILockStore
                     return new SidecarVersion(put.ETag!);
                 case S3WriteResult.NotSupported:
                     throw NotSafe(put);
-                case S3WriteResult.PreconditionFailed or S3WriteResult.NotFound when !unknown:
+                case S3WriteResult.NotFound when !unknown:
                     return null;
                 case S3WriteResult.Unknown:
                     unknown = true;
@@ -239,7 +241,8 @@ public sealed class S3LockStore : ILockStore
                     break;
             }
 
-            // Unknown now, or refused after an earlier unknown attempt that may have landed in between.
+            // Unknown, or refused (412): the refusal may be for a re-send of a write that already landed (after an
+            // unknown attempt, or re-sent by the HTTP stack after a dropped connection), so look before deciding.
             var current = await _api.GetAsync(key, bucket, name, ct).ConfigureAwait(false);
             if (current is null)
             {

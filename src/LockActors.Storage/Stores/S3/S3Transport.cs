@@ -47,7 +47,9 @@ internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
             ConnectTimeout = settings.ConnectTimeout,
             AllowAutoRedirect = false,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            // Below the ~20 s after which S3 servers drop idle keep-alive connections: reusing a connection the
+            // server just closed is what makes the HTTP stack re-send a request on its own.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             UseCookies = false,
         };

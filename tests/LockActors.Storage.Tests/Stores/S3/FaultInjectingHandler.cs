@@ -26,6 +26,9 @@ internal enum Fault
 
     /// <summary>Forward (the write applies), then fail with "connection reset by peer", like a server dying mid-answer.</summary>
     ResetAfterApplying,
+
+    /// <summary>Forward (the write applies), then answer 412: what a transport-level re-send of a landed write gets.</summary>
+    PreconditionFailedAfterApplying,
 }
 
 /// <summary>Test double below the store's request counter: injects server errors into chosen requests.</summary>
@@ -64,6 +67,18 @@ internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choo
                 using (await base.SendAsync(request, cancellationToken))
                 {
                     throw new HttpRequestException("injected", new IOException("Connection reset by peer", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset)));
+                }
+
+            case Fault.PreconditionFailedAfterApplying:
+                using (await base.SendAsync(request, cancellationToken))
+                {
+                    return new HttpResponseMessage(HttpStatusCode.PreconditionFailed)
+                    {
+                        RequestMessage = request,
+                        Content = new StringContent(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PreconditionFailed</Code><Message>injected</Message></Error>",
+                            Encoding.UTF8, "application/xml"),
+                    };
                 }
 
             case Fault.NotImplemented:

@@ -180,4 +180,18 @@ public sealed class S3UnknownOutcomeTests
         // One PUT (the SDK's stale-connection retry would have sent a second, answered 412) and one GET to decide.
         Assert.Equal(new S3RequestCounts(1, 1, 0, 0, 0), store.Requests.Snapshot() - before);
     }
+
+    [Fact]
+    public async Task Heartbeat_refused_412_although_it_landed_is_recognised_by_its_content()
+    {
+        var (store, _, arm) = await StoreWithFaults(Fault.PreconditionFailedAfterApplying);
+        await using var _ = store;
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Bytes("beat-0")))!.Value;
+        arm(1);
+        var v2 = await store.TryReplaceAsync(key, Bytes("beat-1"), v1);
+        Assert.NotNull(v2);
+        Assert.Equal(v2, (await store.ReadAsync(key))!.Version);
+        Assert.Null(await store.TryReplaceAsync(key, Bytes("beat-2"), v1)); // a genuinely stale version still loses
+    }
 }
