@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
@@ -105,6 +108,7 @@ public sealed class GcsEmulator : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}");
             builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>(); // never hook the host process's SIGINT/SIGTERM
             var app = builder.Build();
             app.Run(HandleAsync);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +151,7 @@ public sealed class GcsEmulator : IAsyncDisposable
     /// <summary>
     /// Runs the emulator as a stand-alone server until <paramref name="cancellationToken"/> fires.
     /// Arguments: <c>--port N</c> (default: free port) and any number of <c>--bucket NAME</c>. Prints
-    /// <c>GCS_EMULATOR_ENDPOINT=http://127.0.0.1:N</c> on stdout once listening.
+    /// <c>GCS_EMULATOR_ENDPOINT=http://127.0.0.1:N</c> on stdout once listening; SIGTERM or SIGINT stops it.
     /// </summary>
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -169,6 +173,15 @@ public sealed class GcsEmulator : IAsyncDisposable
             }
         }
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         await using var emulator = new GcsEmulator(port);
         buckets.ForEach(b => emulator.CreateBucket(b));
         await emulator.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -176,7 +189,7 @@ public sealed class GcsEmulator : IAsyncDisposable
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -437,6 +450,14 @@ public sealed class GcsEmulator : IAsyncDisposable
         using var buffer = new MemoryStream();
         await body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
+    }
+
+    // The embedded server starts and stops with the emulator object, not with the process's console signals.
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <inheritdoc />

@@ -24,8 +24,8 @@ namespace LockActors.Storage.Stores.Gcs;
 /// this call wrote: applied, return it; anything else: lost the race. If the outcome stays unknown after
 /// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
 /// delete, 404) answering such a re-send is resolved the same way, because the first, delayed attempt may be what
-/// changed the object. The content check
-/// relies on concurrent writers writing different bytes, which lock metadata guarantees (unique lock id and times).
+/// changed the object. The content check relies on concurrent writers writing different bytes, which lock metadata
+/// guarantees (unique lock id and times).
 /// An unknown-outcome delete that finds the object gone reports <c>true</c> (the expected version no longer exists).</para>
 /// <para><b>Cancellation</b>: a call cancelled by its token ends with <see cref="OperationCanceledException"/>; a write
 /// already sent may still have landed (a later read shows it), exactly as if the caller had crashed.</para>
