@@ -17,7 +17,7 @@ namespace LockActors.Actors;
 /// renewals running), <see cref="Busy"/> (one store operation in flight; commands that need a settled state are
 /// stashed) and <see cref="AwaitingRecovery"/> (first moments after a restart).
 /// </remarks>
-public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
+public sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
 {
     private const string HeartbeatTimer = "heartbeat";
     private const string LeaseTimer = "lease";
@@ -35,6 +35,10 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
     private TimeSpan _pollDelay;
     private long _opSeq;
     private Action<StoreReply>? _onStoreReply;
+    private readonly Receive _free;
+    private readonly Receive _held;
+    private readonly Receive _busy;
+    private readonly Receive _awaitingRecovery;
 
     /// <summary>Creates the actor for one target.</summary>
     public TargetLockActor(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId)
@@ -44,7 +48,10 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
         _settings = settings;
         _instanceId = instanceId;
         _pollDelay = settings.PollInterval;
-        Free();
+        _free = Free;
+        _held = Held;
+        _busy = Busy;
+        _awaitingRecovery = AwaitingRecovery;
     }
 
     /// <inheritdoc />
@@ -55,7 +62,7 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
 
     /// <summary>Props for the actor of <paramref name="target"/>.</summary>
     public static Props Props(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) =>
-        Akka.Actor.Props.Create(() => new TargetLockActor(target, store, settings, instanceId));
+        Akka.Actor.Props.CreateBy(new Producer(target, store, settings, instanceId)); // no expression tree or reflection per child
 
     private ILoggingAdapter Log => _logger ??= Context.GetLogger();
 
@@ -63,60 +70,84 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
 
     // ───────────────────────────── states ─────────────────────────────
 
-    private void Free()
+    // Each state is a plain switch installed with Become(cached delegate). ReceiveActor's Become(Action) rebuilt and
+    // re-compiled the whole handler table (MakeGenericType, delegate lists) on every store operation: that dominated
+    // the CPU profile of the fan-out benchmark (P1).
+    private bool Free(object message)
     {
-        Receive<Acquire>(Enqueue);
-        Receive<Release>(ReleaseWithoutLocalHolder);
-        Receive<GetLockInfo>(_ => ReadInfo());
-        Receive<CancelAcquire>(c => Withdraw(c.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")));
-        Receive<WaiterExpired>(e => Withdraw(e.RequestId, null));
-        Receive<PollStore>(_ => ServeNext());
-        Receive<ReceiveTimeout>(_ => RequestPassivationIfIdle());
-        Receive<StopIfIdle>(_ => StopOrDecline());
-        Receive<Recovered>(Recover);
-        Receive<CrashForTest>(c => throw new InvalidOperationException(c.Reason));
-        Receive<Heartbeat>(_ => { });
-        Receive<LeaseCheck>(_ => { });
-    }
-
-    private void Held()
-    {
-        Receive<Acquire>(Enqueue);
-        Receive<Release>(ReleaseHeld);
-        Receive<GetLockInfo>(_ => Sender.Tell(LocalInfo(_holder!)));
-        Receive<CancelAcquire>(c => Withdraw(c.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")));
-        Receive<WaiterExpired>(e => Withdraw(e.RequestId, null));
-        Receive<Heartbeat>(_ => Renew());
-        Receive<LeaseCheck>(_ => CheckLease());
-        Receive<PollStore>(_ => { });
-        Receive<ReceiveTimeout>(_ => { });
-        Receive<StopIfIdle>(_ => StopOrDecline());
-        Receive<CrashForTest>(c => throw new InvalidOperationException(c.Reason));
-    }
-
-    private void Busy()
-    {
-        Receive<StoreReply>(OnStoreReply);
-        Receive<Acquire>(Enqueue);
-        Receive<CancelAcquire>(c => Withdraw(c.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")));
-        Receive<WaiterExpired>(e => Withdraw(e.RequestId, null));
-        Receive<LeaseCheck>(_ => CheckLease()); // a hung store call must not stop the holder learning it lost the lease
-        Receive<Heartbeat>(_ => { });
-        Receive<PollStore>(_ => { });
-        Receive<ReceiveTimeout>(_ => { });
-        Receive<StopIfIdle>(_ => StopOrDecline());
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    private void AwaitingRecovery()
-    {
-        Receive<Recovered>(r =>
+        switch (message)
         {
-            Become(Free);
-            Recover(r);
+            case Acquire acquire: Enqueue(acquire); return true;
+            case Release release: ReleaseWithoutLocalHolder(release); return true;
+            case GetLockInfo: ReadInfo(); return true;
+            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
+            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
+            case PollStore: ServeNext(); return true;
+            case ReceiveTimeout: RequestPassivationIfIdle(); return true;
+            case StopIfIdle: StopOrDecline(); return true;
+            case Recovered recovered: Recover(recovered); return true;
+            case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
+            case Heartbeat or LeaseCheck: return true;
+            default: return false;
+        }
+    }
+
+    private bool Held(object message)
+    {
+        switch (message)
+        {
+            case Acquire acquire: Enqueue(acquire); return true;
+            case Release release: ReleaseHeld(release); return true;
+            case GetLockInfo: Sender.Tell(LocalInfo(_holder!)); return true;
+            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
+            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
+            case Heartbeat: Renew(); return true;
+            case LeaseCheck: CheckLease(); return true;
+            case PollStore or ReceiveTimeout: return true;
+            case StopIfIdle: StopOrDecline(); return true;
+            case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
+            default: return false;
+        }
+    }
+
+    private bool Busy(object message)
+    {
+        switch (message)
+        {
+            case StoreReply reply: OnStoreReply(reply); return true;
+            case Acquire acquire: Enqueue(acquire); return true;
+            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
+            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
+            case LeaseCheck: CheckLease(); return true; // a hung store call must not stop the holder learning it lost the lease
+            case Heartbeat or PollStore or ReceiveTimeout: return true;
+            case StopIfIdle: StopOrDecline(); return true;
+            default: Stash.Stash(); return true;
+        }
+    }
+
+    private bool AwaitingRecovery(object message)
+    {
+        if (message is Recovered recovered)
+        {
+            Become(_free);
+            Recover(recovered);
             Stash.UnstashAll();
-        });
-        ReceiveAny(_ => Stash.Stash());
+        }
+        else
+        {
+            Stash.Stash();
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        if (!Free(message))
+        {
+            Unhandled(message);
+        }
     }
 
     // ───────────────────────────── acquiring ─────────────────────────────
@@ -389,7 +420,7 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
         held.NotifyLost.Tell(new LockLost(_target.Normalized, held.LockId, reason));
         if (_onStoreReply is null)
         {
-            Become(Free);
+            Become(_free);
             ServeNext();
         }
     }
@@ -564,7 +595,7 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
     protected override void PostRestart(Exception reason)
     {
         base.PostRestart(reason);
-        Become(AwaitingRecovery);
+        Become(_awaitingRecovery);
     }
 
     /// <inheritdoc />
@@ -675,7 +706,7 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
                 onFailure(reply.Error);
             }
         };
-        Become(Busy);
+        Become(_busy);
     }
 
     private void OnStoreReply(StoreReply reply)
@@ -686,11 +717,11 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
         }
 
         _onStoreReply = null;
-        Become(_holder is null ? Free : Held);
+        Become(_holder is null ? _free : _held);
         continuation(reply);
         if (_onStoreReply is null)
         {
-            Become(_holder is null ? Free : Held);
+            Become(_holder is null ? _free : _held);
             if (_holder is null && !Timers.IsTimerActive(PollTimer))
             {
                 ServeNext(); // the lock may be free now (released, lost, or an info read finished)
@@ -750,6 +781,18 @@ public sealed class TargetLockActor : ReceiveActor, IWithTimers, IWithStash
     }
 
     // ───────────────────────────── internal messages ─────────────────────────────
+
+    /// <summary>Creates the actor directly, also on supervisor restarts (Props.Create(expression) built an expression tree and used reflection per child).</summary>
+    private sealed class Producer(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(TargetLockActor);
+
+        public ActorBase Produce() => new TargetLockActor(target, store, settings, instanceId);
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
 
     private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, TimeSpan Ttl, IActorRef NotifyLost, long SentAt)
     {
