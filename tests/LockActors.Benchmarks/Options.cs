@@ -1,8 +1,8 @@
 namespace LockActors.Benchmarks;
 
 /// <summary>Command-line options of the scenario runner.</summary>
-public sealed record Options(bool Smoke, int Runs, string OutDir)
+public sealed record Options(bool Smoke, int Runs, string OutDir, double Scale = 1.0)
 {
     /// <summary>Picks the smoke or the full size.</summary>
-    public int Size(int smoke, int full) => Smoke ? smoke : full;
+    public int Size(int smoke, int full) => Smoke ? smoke : Math.Max(1, (int)(full * Scale));
 }

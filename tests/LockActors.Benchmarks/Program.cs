@@ -20,6 +20,7 @@ const string Usage = """
       scenarios: p1 p2 p3 p4 p5 latency all (= p1..p5 + latency), micro (BenchmarkDotNet)
       --runs N   measured runs per figure (default 3; 1 with --smoke)
       --smoke    tiny sizes, no external servers: a few seconds, for CI
+      --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
       --out DIR  results folder (default tests/LockActors.Benchmarks/results/<utc-time>-<scenario>)
     External stores (s3, sftp) are measured when the LOCKACTORS_* variables printed by tests/servers/*.sh are set.
     """;
@@ -34,12 +35,16 @@ var verb = args[0].ToLowerInvariant();
 var smoke = args.Contains("--smoke");
 var runs = smoke ? 1 : 3;
 string? outDir = null;
+var scale = 1.0;
 for (var i = 1; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--runs" when i + 1 < args.Length:
             runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--scale" when i + 1 < args.Length:
+            scale = double.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--out" when i + 1 < args.Length:
             outDir = args[++i];
@@ -54,7 +59,7 @@ for (var i = 1; i < args.Length; i++)
 
 outDir ??= Path.Combine(ProjectDirectory(), "results", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{verb}{(smoke ? "-smoke" : string.Empty)}");
 Directory.CreateDirectory(outDir);
-var options = new Options(smoke, Math.Max(1, runs), outDir);
+var options = new Options(smoke, Math.Max(1, runs), outDir, scale);
 
 if (verb == "micro")
 {
@@ -111,7 +116,7 @@ void Write()
 
         - Started {started:yyyy-MM-dd HH:mm} UTC, took {total.Elapsed.TotalMinutes:F1} min; {options.Runs} measured run(s) per figure (min–max are over runs).
         - Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, Release build.
-        - Command: `dotnet run -c Release --project tests/LockActors.Benchmarks -- {string.Join(' ', args)}`
+        - Sizes: {(smoke ? "smoke" : scale == 1.0 ? "full" : $"full × {scale}")}. Command: `dotnet run -c Release --project tests/LockActors.Benchmarks -- {string.Join(' ', args)}`
         - Every figure sits beside a raw baseline measured in the same run (same process, library and baseline phases alternate in order from run to run).
           **ratio** = library ÷ baseline for throughput, baseline ÷ library for costs (time, bytes, requests): 1.00 = as good as raw, lower = worse.
         {(failures.Count > 0 ? "- FAILED scenarios: " + string.Join("; ", failures) : string.Empty)}

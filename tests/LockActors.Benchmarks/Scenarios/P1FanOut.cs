@@ -14,7 +14,7 @@ internal static class P1FanOut
         r.Describe(Name, "P1 · fan-out on mem:// (acquire + release once each over distinct URIs)",
             "raw Akka of the same shape in the same run: a manager routing by URI (Dictionary) to one watched child actor per URI, created on demand, " +
             "and two Ask round trips (acquire → granted, release → released); no lock logic, no store. Ratio = library ops/s ÷ baseline ops/s.");
-        var n = o.Size(2_000, 100_000);
+        var n = o.Size(1_000, 100_000);
         int[] callerCounts = o.Smoke ? [1, 16] : [1, 16, 64];
         var @case = (int c) => $"{c} caller{(c == 1 ? string.Empty : "s")}, {n:N0} URIs";
         for (var run = 0; run < o.Runs; run++)
@@ -40,7 +40,7 @@ internal static class P1FanOut
     {
         var store = new MemoryLockStore();
         await using var system = LockSystem.Start("mem", store);
-        var warm = Math.Min(2_000, n);
+        var warm = Math.Min(1_000, n);
         await Load.RunAsync(callers, warm, i => Common.AcquireReleaseAsync(system.Manager, $"mem://bench/{tag}/warm/f{i}.csv"), null).ConfigureAwait(false);
         Load.Settle();
         var recorder = new LatencyRecorder(n);
@@ -52,7 +52,7 @@ internal static class P1FanOut
     {
         using var system = RawSystem.Start();
         var manager = system.ActorOf(Props.Create(() => new RawManager(null)), "raw");
-        var warm = Math.Min(2_000, n);
+        var warm = Math.Min(1_000, n);
         await Load.RunAsync(callers, warm, i => Common.RawAcquireReleaseAsync(manager, $"mem://bench/warm/f{i}.csv"), null).ConfigureAwait(false);
         Load.Settle();
         var recorder = new LatencyRecorder(n);

@@ -24,7 +24,7 @@ internal static class P5Memory
 
     private static async Task PerActorAsync(Options o, Results r)
     {
-        var n = o.Size(5_000, 100_000);
+        var n = o.Size(2_000, 100_000);
         var idleCase = $"{n:N0} idle actors (acquired + released, not yet passivated)";
         var heldCase = $"{n:N0} held locks (actor + grant + timers + store entry)";
         for (var run = 0; run < o.Runs; run++)
@@ -98,7 +98,7 @@ internal static class P5Memory
 
     private static async Task MillionAsync(Options o, Results r)
     {
-        var n = o.Size(20_000, 1_000_000);
+        var n = o.Size(5_000, 1_000_000);
         var @case = $"{n:N0} distinct files locked once, {Callers} callers, passivate-after 1 s";
         TimeSpan lastPassivation = default;
         for (var run = 0; run < o.Runs; run++)
