@@ -8,7 +8,7 @@ namespace LockActors.Storage.Stores.Gcs;
 /// generation preconditions, so every primitive is atomic on the server.
 /// </summary>
 /// <remarks>
-/// <para><b>Requests</b> (uncontended, no faults): create = 1 (media upload <c>ifGenerationMatch=0</c>), replace = 1
+/// <para><b>Requests</b> (uncontended, no faults; a refused create or replace costs one more, a metadata read): create = 1 (media upload <c>ifGenerationMatch=0</c>), replace = 1
 /// (upload <c>ifGenerationMatch=&lt;generation&gt;</c>), delete = 1 (<c>DELETE ifGenerationMatch</c>), read = 1
 /// (<c>alt=media</c>: bytes, <c>x-goog-generation</c>, <c>Last-Modified</c> and <c>Date</c> from one reply, so they always
 /// belong together; when a proxy or GCS-compatible server strips those headers, 2–3 requests: metadata plus a download
@@ -24,7 +24,8 @@ namespace LockActors.Storage.Stores.Gcs;
 /// this call wrote: applied, return it; anything else: lost the race. If the outcome stays unknown after
 /// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
 /// delete, 404) answering such a re-send is resolved the same way, because the first, delayed attempt may be what
-/// changed the object. The content check relies on concurrent writers writing different bytes, which lock metadata
+/// changed the object; so is a 412 to a first send (one metadata read), because the HTTP stack itself re-sends a request
+/// whose reused connection closed before replying, and the re-send of a write that landed is refused. The content check relies on concurrent writers writing different bytes, which lock metadata
 /// guarantees (unique lock id and times).
 /// An unknown-outcome delete that finds the object gone reports <c>true</c> (the expected version no longer exists).</para>
 /// <para><b>Cancellation</b>: a call cancelled by its token ends with <see cref="OperationCanceledException"/>; a write
@@ -234,7 +235,6 @@ public sealed class GcsLockStore : ILockStore
         var unknown = false;
         var earlierAttemptUnknown = false;
         var lastDetail = string.Empty;
-        string? md5 = null;
         while (true)
         {
             if (!unknown)
@@ -245,7 +245,9 @@ public sealed class GcsLockStore : ILockStore
                     case GcsOutcome.Ok:
                         return VersionOf(written.Value!.Generation);
                     case GcsOutcome.PreconditionFailed when !earlierAttemptUnknown:
-                        return null;
+                        // SocketsHttpHandler transparently re-sends a request whose reused connection closed before any
+                        // reply; if the first copy landed, the re-send is refused. One metadata read tells us.
+                        return await OwnWriteBehindRefusalAsync(bucket, name, content, expectedGeneration, cancellationToken).ConfigureAwait(false);
                     case GcsOutcome.BucketNotFound or GcsOutcome.ObjectNotFound: // an upload's only 404 is the bucket
                         throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
                 }
@@ -279,12 +281,31 @@ public sealed class GcsLockStore : ILockStore
                 continue;
             }
 
-            md5 ??= Convert.ToBase64String(MD5.HashData(content.Span));
-            var ours = info.Md5Base64 is { } stored
-                ? string.Equals(stored, md5, StringComparison.Ordinal)
-                : await ContentEqualsAsync(bucket, name, info.Generation, content, cancellationToken).ConfigureAwait(false);
-            return ours ? VersionOf(info.Generation) : null;
+            return await HoldsOurBytesAsync(bucket, name, info, content, cancellationToken).ConfigureAwait(false) ? VersionOf(info.Generation) : null;
         }
+    }
+
+    private async Task<SidecarVersion?> OwnWriteBehindRefusalAsync(
+        string bucket, string name, ReadOnlyMemory<byte> content, long expectedGeneration, CancellationToken cancellationToken)
+    {
+        // The 412 itself was definitive, so a failed or inconclusive check reports the refusal (never a win).
+        var current = await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
+        return current.Outcome == GcsOutcome.Ok && current.Value!.Generation != expectedGeneration &&
+               await HoldsOurBytesAsync(bucket, name, current.Value, content, cancellationToken).ConfigureAwait(false)
+            ? VersionOf(current.Value.Generation)
+            : null;
+    }
+
+    private async Task<bool> HoldsOurBytesAsync(string bucket, string name, GcsObjectInfo info, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        if (info.Size != content.Length)
+        {
+            return false;
+        }
+
+        return info.Md5Base64 is { } stored
+            ? string.Equals(stored, Convert.ToBase64String(MD5.HashData(content.Span)), StringComparison.Ordinal)
+            : await ContentEqualsAsync(bucket, name, info.Generation, content, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> ContentEqualsAsync(string bucket, string name, long generation, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)

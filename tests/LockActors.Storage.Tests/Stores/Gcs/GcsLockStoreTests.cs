@@ -53,7 +53,8 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         Assert.Equal(1, await CountRequests(async () => Assert.True(await _store.TryDeleteAsync(key, v2!.Value))));
         var held = NewKey();
         Emulator.PutObject(held.Authority, held.ObjectName, Bytes("held"));
-        Assert.Equal(1, await CountRequests(async () => Assert.Null(await _store.TryCreateAsync(held, Bytes("c")))));
+        // A refused create costs one metadata read more: it could be the HTTP stack's re-send of our own landed write.
+        Assert.Equal(2, await CountRequests(async () => Assert.Null(await _store.TryCreateAsync(held, Bytes("c")))));
     }
 
     [Fact]
@@ -147,6 +148,31 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         Emulator.Faults.FailNext(1, 503, timing);
         Assert.True(await _store.TryDeleteAsync(key, v1));
         Assert.Equal("<absent>", Stored(key));
+    }
+
+    [Fact]
+    public async Task Create_refused_because_our_own_first_copy_landed_is_reported_as_won()
+    {
+        var key = NewKey();
+        // What a transparent transport re-send looks like to the store: our bytes are there, and our upload gets 412.
+        Emulator.PutObject(key.Authority, key.ObjectName, Bytes("mine"));
+        var version = await _store.TryCreateAsync(key, Bytes("mine"));
+        Assert.NotNull(version);
+        Assert.Equal(Emulator.GetObject(key.Authority, key.ObjectName)!.Value.Generation, GcsLockStore.GenerationOf(version.Value));
+        Assert.Null(await _store.TryCreateAsync(key, Bytes("other")));
+    }
+
+    [Fact]
+    public async Task Connection_dropped_after_the_write_landed_on_a_reused_connection_is_still_won_exactly_once()
+    {
+        var key = NewKey();
+        await _store.ReadAsync(NewKey()); // warm a pooled connection: the HTTP stack may re-send on a reused one
+        Emulator.Faults.FailNext(1, 0, GcsFaultTiming.AfterApply, method: "POST");
+        Emulator.ResetCounters();
+        var version = await _store.TryCreateAsync(key, Bytes("mine"));
+        output.WriteLine(string.Join(Environment.NewLine, Emulator.RequestLog));
+        Assert.NotNull(version);
+        Assert.Equal(Emulator.GetObject(key.Authority, key.ObjectName)!.Value.Generation, GcsLockStore.GenerationOf(version.Value));
     }
 
     [Fact]
