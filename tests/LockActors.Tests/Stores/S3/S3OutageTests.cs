@@ -4,6 +4,7 @@ using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Storage.Stores.S3;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -28,14 +29,14 @@ public sealed class S3OutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     private S3OutageTests(LoopbackTcpProxy proxy, ITestOutputHelper output)
-        : base(Config(proxy.Url, "request-timeout = 1500ms\nread-retries = 0\nunknown-outcome-attempts = 1"), output: output)
+        : base(Config(proxy.Url, "request-timeout = 2s\nread-retries = 0\nunknown-outcome-attempts = 1"), output: output)
     {
         _proxy = proxy;
         _output = output;
     }
 
     private static Config Config(string serviceUrl, string s3Extra = "") =>
-        ConfigurationFactory.ParseString(S3TestEndpoint.Hocon(serviceUrl, s3Extra) + "\nlock-actors.poll-interval = 100ms\nlock-actors.max-poll-interval = 500ms\nlock-actors.store-operation-timeout = 2s")
+        ConfigurationFactory.ParseString(S3TestEndpoint.Hocon(serviceUrl, s3Extra) + "\nlock-actors.poll-interval = 100ms\nlock-actors.max-poll-interval = 500ms\nlock-actors.store-operation-timeout = 5s")
             .WithFallback(LockActorsSettings.ReferenceConfig);
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -60,6 +61,7 @@ public sealed class S3OutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         var locks = LockActorsExtension.Get(Sys);
         var target = $"s3://{S3TestEndpoint.Bucket}/outage/{Guid.NewGuid():N}/file.csv";
         var lostProbe = CreateTestProbe();
+        await ((S3LockStore)locks.Stores.Resolve("s3")).ProbeAsync(S3TestEndpoint.Bucket); // not inside the first acquire's time budget
         var granted = await locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { NotifyLost = lostProbe.Ref }, TimeSpan.FromSeconds(30));
         await Task.Delay(Ttl / 2); // at least one heartbeat goes through
 
