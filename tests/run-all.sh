@@ -9,6 +9,8 @@ ROOT=$(pwd)
 STATE=${LOCKACTORS_TEST_STATE:-$(mktemp -d /tmp/lockactors-tests.XXXXXX)}
 RESULTS="$STATE/results"
 mkdir -p "$STATE" "$RESULTS"
+# mktemp makes the folder 0700; the SFTP test server runs as an unprivileged user that must reach its keys inside.
+chmod 755 "$STATE"
 CONFIG=${CONFIGURATION:-Release}
 
 servers=()
