@@ -58,8 +58,10 @@ public sealed class SftpLockStore : ILockStore
     private long _guardsBroken;
 
     /// <summary>Creates the store. No connection is made until the first operation.</summary>
+    /// <exception cref="NotSupportedException">The SSH.NET in use lacks the SFTP session requests this store sends (see <c>SftpSessionRequests</c>).</exception>
     public SftpLockStore(SftpStoreSettings? settings = null, TimeProvider? time = null)
     {
+        SftpSessionRequests.EnsureAvailable();
         _settings = settings ?? SftpStoreSettings.Default;
         _time = time ?? TimeProvider.System;
         _pool = new SftpConnectionPool(_settings);
@@ -323,39 +325,28 @@ public sealed class SftpLockStore : ILockStore
         {
             var path = $"{_directory}/.{FileNameOf(key.Path)}.{Guid.NewGuid().ToString("N")[..12]}.tmp";
             var before = store._time.GetUtcNow();
-            SftpFileStream stream;
-            try
-            {
-                stream = await Send(client.OpenAsync(path, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
-            }
-            catch (SftpPathNotFoundException e)
-            {
-                throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
-            }
-
+            var handle = await TryOpenExclusiveAsync(path).ConfigureAwait(false)
+                ?? throw new StoreUnavailableException($"A fresh temp file '{path}' already exists on sftp://{endpoint}.");
             try
             {
                 if (content.Length > 0)
                 {
-                    Count();
-                    await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await Send(SftpSessionRequests.WriteAsync(client, handle, content.ToArray(), cancellationToken)).ConfigureAwait(false);
                 }
             }
             catch
             {
-                Count();
-                await stream.DisposeAsync().ConfigureAwait(false);
+                await CloseQuietlyAsync(handle).ConfigureAwait(false);
                 throw;
             }
 
-            // The WRITE has set the mtime: CLOSE and STAT travel together (sftp-server answers requests in order).
-            Count();
-            var closing = stream.DisposeAsync().AsTask();
+            // The WRITE has set the mtime; FSTAT and CLOSE travel together (sftp-server answers in order).
+            var stat = Send(SftpSessionRequests.FStatAsync(client, handle, cancellationToken));
+            var closing = Send(SftpSessionRequests.CloseAsync(client, handle, cancellationToken));
             SftpFileAttributes attributes;
             try
             {
-                attributes = await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+                attributes = await stat.ConfigureAwait(false);
             }
             finally
             {
@@ -369,83 +360,57 @@ public sealed class SftpLockStore : ILockStore
         }
 
         /// <summary>
-        /// Reads the sidecar and its attributes. Unguarded reads retry when the file changed between the STAT and the
-        /// READ (size mismatch); a same-size swap yields a mixed version that simply fails a later compare-and-swap.
+        /// Reads the sidecar through one handle: OPEN, then FSTAT and READ pipelined, so bytes, size and mtime come
+        /// from the same file even while other writers rename new sidecars over the path. Null when absent.
+        /// Under the guard the CLOSE is not waited for (it overlaps the commit).
         /// </summary>
         public async Task<SidecarFile?> ReadSidecarAsync(bool guarded)
         {
-            for (var attempt = 0; attempt < 5; attempt++)
+            byte[] handle;
+            try
             {
-                var statTask = StatAsync(key.Path);
-                var openTask = OpenForReadAsync(key.Path);
-                SftpFileAttributes? attributes;
-                SftpFileStream? stream;
-                try
-                {
-                    attributes = await statTask.ConfigureAwait(false);
-                }
-                finally
-                {
-                    stream = await openTask.ConfigureAwait(false);
-                }
-
-                if (stream is null)
-                {
-                    if (attributes is null || !guarded)
-                    {
-                        return null;
-                    }
-
-                    continue;
-                }
-
-                try
-                {
-                    if (attributes is null)
-                    {
-                        continue; // created between the two requests
-                    }
-
-                    SidecarLimits.EnsureWithinLimit(key, attributes.Size);
-                    var buffer = new byte[attributes.Size + 1];
-                    var read = 0;
-                    while (read < buffer.Length)
-                    {
-                        Count();
-                        var wanted = buffer.Length - read;
-                        var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
-                        read += n;
-                        if (n == 0 || (n < wanted && read == attributes.Size))
-                        {
-                            break; // a short read of a regular file ends at EOF: no extra READ just to see EOF
-                        }
-                    }
-
-                    if (read != attributes.Size)
-                    {
-                        continue; // replaced while we read it
-                    }
-
-                    var content = buffer[..read];
-                    var modifiedAt = MtimeOf(attributes);
-                    return new SidecarFile(content, VersionOf(content, modifiedAt), modifiedAt);
-                }
-                finally
-                {
-                    Count();
-                    var closing = stream.DisposeAsync().AsTask();
-                    if (guarded)
-                    {
-                        _deferredCloses.Add(closing); // under the guard the commit need not wait for this CLOSE
-                    }
-                    else
-                    {
-                        await closing.ConfigureAwait(false);
-                    }
-                }
+                handle = await Send(SftpSessionRequests.OpenAsync(client, key.Path, SftpSessionRequests.OpenFlags.Read, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException)
+            {
+                return null;
             }
 
-            throw new StoreUnavailableException($"The sidecar '{key}' kept changing while it was read.");
+            try
+            {
+                var stat = Send(SftpSessionRequests.FStatAsync(client, handle, cancellationToken));
+                var first = Send(SftpSessionRequests.ReadAsync(client, handle, 0, SidecarLimits.MaxBytes + 1, cancellationToken));
+                await Task.WhenAll(stat, first).ConfigureAwait(false);
+                var attributes = await stat.ConfigureAwait(false);
+                SidecarLimits.EnsureWithinLimit(key, attributes.Size);
+                var content = await first.ConfigureAwait(false);
+                while (content.Length < attributes.Size)
+                {
+                    var more = await Send(SftpSessionRequests.ReadAsync(client, handle, (ulong)content.Length, (uint)(attributes.Size - content.Length), cancellationToken)).ConfigureAwait(false);
+                    if (more.Length == 0)
+                    {
+                        break;
+                    }
+
+                    content = [.. content, .. more];
+                }
+
+                SidecarLimits.EnsureWithinLimit(key, content.Length);
+                var modifiedAt = MtimeOf(attributes);
+                return new SidecarFile(content, VersionOf(content, modifiedAt), modifiedAt);
+            }
+            finally
+            {
+                var closing = Send(SftpSessionRequests.CloseAsync(client, handle, cancellationToken));
+                if (guarded)
+                {
+                    _deferredCloses.Add(closing);
+                }
+                else
+                {
+                    await closing.ConfigureAwait(false);
+                }
+            }
         }
 
         /// <summary>Waits for CLOSE requests sent without waiting; a handle lost with its connection is gone anyway.</summary>
@@ -470,7 +435,7 @@ public sealed class SftpLockStore : ILockStore
         {
             try
             {
-                return await Send(client.GetAttributesAsync(path, cancellationToken)).ConfigureAwait(false);
+                return await Send(SftpSessionRequests.LStatAsync(client, path, cancellationToken)).ConfigureAwait(false);
             }
             catch (SftpPathNotFoundException)
             {
@@ -483,7 +448,7 @@ public sealed class SftpLockStore : ILockStore
         {
             try
             {
-                await Send(client.RenameFileAsync(from, to, cancellationToken)).ConfigureAwait(false);
+                await Send(SftpSessionRequests.RenameAsync(client, from, to, cancellationToken)).ConfigureAwait(false);
                 return true;
             }
             catch (SftpException e) when (e.StatusCode is StatusCode.Failure or StatusCode.NoSuchFile)
@@ -496,7 +461,7 @@ public sealed class SftpLockStore : ILockStore
         public Task PosixRenameAsync(string from, string to)
         {
             Count();
-            return Task.Run(() => client.RenameFile(from, to, isPosix: true), cancellationToken);
+            return SftpSessionRequests.PosixRenameAsync(client, from, to, cancellationToken);
         }
 
         /// <summary>Removes <paramref name="path"/>; false when it did not exist.</summary>
@@ -504,7 +469,7 @@ public sealed class SftpLockStore : ILockStore
         {
             try
             {
-                await Send(client.DeleteFileAsync(path, cancellationToken)).ConfigureAwait(false);
+                await Send(SftpSessionRequests.RemoveAsync(client, path, cancellationToken)).ConfigureAwait(false);
                 return true;
             }
             catch (SftpPathNotFoundException)
@@ -588,8 +553,7 @@ public sealed class SftpLockStore : ILockStore
                     continue;
                 }
 
-                Count();
-                var closing = guard.DisposeAsync().AsTask(); // CLOSE runs while we read the sidecar
+                var closing = Send(SftpSessionRequests.CloseAsync(client, guard, cancellationToken)); // overlaps the sidecar read
                 return new Guard(this, started, closing);
             }
         }
@@ -636,7 +600,7 @@ public sealed class SftpLockStore : ILockStore
             var mtime = MtimeOf(judged);
             var token = $"{_directory}/.{FileNameOf(GuardPath)}.{mtime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.break";
             var started = store._time.GetTimestamp();
-            if (await TryOpenExclusiveAsync(token).ConfigureAwait(false) is not { } stream)
+            if (await TryOpenExclusiveAsync(token).ConfigureAwait(false) is not { } tokenHandle)
             {
                 // Another breaker is on it; a token left by a breaker that crashed is abandoned after the same time.
                 if (await StatAsync(token).ConfigureAwait(false) is { } held && await IsAbandonedAsync(held).ConfigureAwait(false))
@@ -647,8 +611,7 @@ public sealed class SftpLockStore : ILockStore
                 return;
             }
 
-            Count();
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await Send(SftpSessionRequests.CloseAsync(client, tokenHandle, cancellationToken)).ConfigureAwait(false);
             var withinBudget = true;
             try
             {
@@ -669,11 +632,11 @@ public sealed class SftpLockStore : ILockStore
         }
 
         /// <summary>OPEN with CREAT|EXCL; null when the file already exists (SSH_FX_FAILURE: SFTP v3 has no EEXIST).</summary>
-        private async Task<SftpFileStream?> TryOpenExclusiveAsync(string path)
+        private async Task<byte[]?> TryOpenExclusiveAsync(string path)
         {
             try
             {
-                return await Send(client.OpenAsync(path, FileMode.CreateNew, FileAccess.Write, cancellationToken)).ConfigureAwait(false);
+                return await Send(SftpSessionRequests.OpenAsync(client, path, SftpSessionRequests.OpenFlags.Write | SftpSessionRequests.OpenFlags.CreateNew, cancellationToken)).ConfigureAwait(false);
             }
             catch (SftpPathNotFoundException e)
             {
@@ -685,15 +648,14 @@ public sealed class SftpLockStore : ILockStore
             }
         }
 
-        private async Task<SftpFileStream?> OpenForReadAsync(string path)
+        private async Task CloseQuietlyAsync(byte[] handle)
         {
             try
             {
-                return await Send(client.OpenAsync(path, FileMode.Open, FileAccess.Read, cancellationToken)).ConfigureAwait(false);
+                await Send(SftpSessionRequests.CloseAsync(client, handle, cancellationToken)).ConfigureAwait(false);
             }
-            catch (SftpPathNotFoundException)
+            catch (Exception e) when (IsConnectionFailure(e) || e is SftpException)
             {
-                return null;
             }
         }
 
