@@ -86,10 +86,18 @@ up() {
   if ! id "$SFTP_USER" >/dev/null 2>&1; then
     useradd -M -d "$STATE/data" -s /usr/sbin/nologin "$SFTP_USER"
   fi
-  [ -f "$STATE/password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$STATE/password"
+  # One password per user, shared by every state dir: a second "up" must not change the password under a running one.
+  local pwstore=/run/lockactors-sftp-test
+  mkdir -p "$pwstore" && chmod 700 "$pwstore"
+  [ -s "$pwstore/$SFTP_USER.password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pwstore/$SFTP_USER.password"
+  cp "$pwstore/$SFTP_USER.password" "$STATE/password"
   chmod 600 "$STATE/password"
   echo "$SFTP_USER:$(cat "$STATE/password")" | chpasswd
   chown "$SFTP_USER" "$STATE/data"
+  # sshd serves files as that user: every parent of the data dir must be searchable by it (mktemp -d makes 0700).
+  if ! runuser -u "$SFTP_USER" -- test -w "$STATE/data" 2>/dev/null; then
+    log "user $SFTP_USER cannot write $STATE/data: make its parent directories world-searchable (chmod o+x)"; exit 1
+  fi
 
   local port
   port=$(cat "$STATE/port" 2>/dev/null || pick_port)
