@@ -23,6 +23,9 @@ public sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
     private const string LeaseTimer = "lease";
     private const string PollTimer = "poll";
 
+    // Environment.MachineName is a gethostname(2) call on every read: ~5% of the acquire CPU in the P1 profile.
+    private static readonly string HostName = Environment.MachineName;
+
     private readonly LockTarget _target;
     private readonly ILockStore _store;
     private readonly LockActorsSettings _settings;
@@ -771,7 +774,7 @@ public sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         var metadata = new LockMetadata(
             $"{_instanceId}-{Guid.NewGuid():N}",
             waiter.Request.OwnerId ?? _settings.OwnerId,
-            Environment.MachineName,
+            HostName,
             Environment.ProcessId,
             now,
             now,
