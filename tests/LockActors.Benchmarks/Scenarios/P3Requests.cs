@@ -29,16 +29,24 @@ internal static class P3Requests
         {
             for (var run = 0; run < o.Runs; run++)
             {
-                var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"p3-{Guid.NewGuid():N}"[..15]).ConfigureAwait(false);
-                if (sut is null)
+                try
                 {
-                    r.Note(Name, $"{name}: {unavailable}");
-                    break;
-                }
+                    var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"p3-{Guid.NewGuid():N}"[..15]).ConfigureAwait(false);
+                    if (sut is null)
+                    {
+                        r.Note(Name, $"{name}: {unavailable}");
+                        break;
+                    }
 
-                await using (sut.ConfigureAwait(false))
+                    await using (sut.ConfigureAwait(false))
+                    {
+                        await MeasureAsync(sut, locks, interval, window, r, run == 0).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    await MeasureAsync(sut, locks, interval, window, r, run == 0).ConfigureAwait(false);
+                    r.Note(Name, $"{name}: not measured (the store failed: {e.GetType().Name}: {e.Message.Split('\n')[0]})");
+                    break;
                 }
             }
 

@@ -28,19 +28,27 @@ internal static class StoreLatency
             };
             for (var run = 0; run < o.Runs; run++)
             {
-                var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"lat-{Guid.NewGuid():N}"[..16]).ConfigureAwait(false);
-                if (sut is null)
+                try
                 {
-                    r.Note(Name, $"{name}: {unavailable}");
-                    break;
-                }
+                    var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"lat-{Guid.NewGuid():N}"[..16]).ConfigureAwait(false);
+                    if (sut is null)
+                    {
+                        r.Note(Name, $"{name}: {unavailable}");
+                        break;
+                    }
 
-                await using (sut.ConfigureAwait(false))
+                    await using (sut.ConfigureAwait(false))
+                    {
+                        await sut.WarmUpAsync().ConfigureAwait(false);
+                        var ((libAcq, libPair), (rawCreate, rawPair)) = await Common.AlternateAsync(run, () => LibraryAsync(sut, ops), () => RawAsync(sut, ops)).ConfigureAwait(false);
+                        r.Add(Name, $"{name} ({ops:N0} ops)", "acquire vs raw TryCreate", "µs p50", Better.Lower, libAcq.P50Us, rawCreate.P50Us, libAcq, rawCreate);
+                        r.Add(Name, $"{name} ({ops:N0} ops)", "acquire+release vs raw TryCreate+TryDelete", "µs p50", Better.Lower, libPair.P50Us, rawPair.P50Us, libPair, rawPair);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    await sut.WarmUpAsync().ConfigureAwait(false);
-                    var ((libAcq, libPair), (rawCreate, rawPair)) = await Common.AlternateAsync(run, () => LibraryAsync(sut, ops), () => RawAsync(sut, ops)).ConfigureAwait(false);
-                    r.Add(Name, $"{name} ({ops:N0} ops)", "acquire vs raw TryCreate", "µs p50", Better.Lower, libAcq.P50Us, rawCreate.P50Us, libAcq, rawCreate);
-                    r.Add(Name, $"{name} ({ops:N0} ops)", "acquire+release vs raw TryCreate+TryDelete", "µs p50", Better.Lower, libPair.P50Us, rawPair.P50Us, libPair, rawPair);
+                    r.Note(Name, $"{name}: not measured (the store failed: {e.GetType().Name}: {e.Message.Split('\n')[0]})");
+                    break;
                 }
             }
         }
