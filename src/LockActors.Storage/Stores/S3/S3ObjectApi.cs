@@ -129,8 +129,9 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
                 byte[]? content = null;
                 if (length <= SidecarLimits.MaxBytes)
                 {
-                    content = new byte[length];
-                    await response.ResponseStream.ReadExactlyAsync(content, ct).ConfigureAwait(false);
+                    // Read to the end (at most one byte past the limit), whatever the declared length: a chunked
+                    // response declares none, and the SDK checks the body's MD5 only when it is read to the end.
+                    (content, length) = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
                 }
 
                 return new S3RawObject(content, length, S3ETag.Normalize(response.ETag), ToUtc(response.LastModified), serverDate.Value);
@@ -156,6 +157,19 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             await Task.Delay(delay, ct).ConfigureAwait(false);
             delay += delay;
         }
+    }
+
+    private static async Task<(byte[]? Content, long Length)> ReadBoundedAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = new byte[SidecarLimits.MaxBytes + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0)
+        {
+            read += n;
+        }
+
+        return read > SidecarLimits.MaxBytes ? (null, read) : (buffer[..read], read);
     }
 
     /// <summary>Maps a non-race failure to the contract's exception types.</summary>

@@ -29,6 +29,9 @@ internal enum Fault
 
     /// <summary>Forward (the write applies), then answer 412: what a transport-level re-send of a landed write gets.</summary>
     PreconditionFailedAfterApplying,
+
+    /// <summary>Forward, then hand the body back without a Content-Length, as a chunked response would.</summary>
+    StripContentLength,
 }
 
 /// <summary>Test double below the store's request counter: injects server errors into chosen requests.</summary>
@@ -81,6 +84,18 @@ internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choo
                     };
                 }
 
+            case Fault.StripContentLength:
+                var original = await base.SendAsync(request, cancellationToken);
+                var body = await original.Content.ReadAsByteArrayAsync(cancellationToken);
+                var chunked = new StreamContent(new NonSeekableStream(body));
+                foreach (var header in original.Content.Headers.Where(h => h.Key != "Content-Length"))
+                {
+                    chunked.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+
+                original.Content = chunked;
+                return original;
+
             case Fault.NotImplemented:
                 return new HttpResponseMessage(HttpStatusCode.NotImplemented)
                 {
@@ -102,4 +117,32 @@ internal sealed class FaultInjectingHandler(Func<HttpRequestMessage, Fault> choo
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>UnknownError</Code><Message>injected</Message></Error>",
             Encoding.UTF8, "application/xml"),
     };
+}
+
+/// <summary>A read-only stream with no length, so <see cref="StreamContent"/> cannot compute a Content-Length.</summary>
+internal sealed class NonSeekableStream(byte[] data) : Stream
+{
+    private readonly MemoryStream _inner = new(data);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

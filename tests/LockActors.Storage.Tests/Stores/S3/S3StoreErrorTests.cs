@@ -78,4 +78,18 @@ public sealed class S3StoreErrorTests
         Assert.DoesNotContain("super-secret-value", text, StringComparison.Ordinal);
         Assert.Contains("AKID", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Reads_without_a_content_length_return_the_bytes_and_still_refuse_oversized_sidecars()
+    {
+        await using var store = new S3LockStore(S3TestServer.Settings(), null, null,
+            new FaultInjectingHandler(r => r.Method == HttpMethod.Get ? Fault.StripContentLength : Fault.None));
+        var key = NewKey();
+        Assert.NotNull(await store.TryCreateAsync(key, Lock));
+        Assert.Equal(Lock, (await store.ReadAsync(key))!.Content.ToArray());
+
+        var huge = NewKey();
+        await S3TestServer.WriteRawAsync(huge, new byte[SidecarLimits.MaxBytes + 10]);
+        await Assert.ThrowsAsync<SidecarTooLargeException>(() => store.ReadAsync(huge));
+    }
 }

@@ -142,7 +142,7 @@ public sealed class S3UnknownOutcomeTests
         var armed = 0;
         var handler = new FaultInjectingHandler(r => r.Method == HttpMethod.Put && Interlocked.Exchange(ref armed, 0) == 1 ? Fault.HangAfterApplying : Fault.None);
         await using var store = new S3LockStore(
-            S3TestServer.Settings().WithTimeouts(TimeSpan.FromMilliseconds(500)).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), null, null, handler);
+            S3TestServer.Settings().WithTimeouts(TimeSpan.FromSeconds(2)).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), null, null, handler);
         await store.ProbeAsync(S3TestServer.Bucket);
         var key = NewKey();
         Volatile.Write(ref armed, 1);
