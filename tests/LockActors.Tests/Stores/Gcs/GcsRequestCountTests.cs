@@ -52,8 +52,13 @@ public sealed class GcsRequestCountTests : Akka.TestKit.Xunit2.TestKit, IAsyncLi
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         var heartbeats = _emulator.RequestLog;
         _output.WriteLine("2.5 s of heartbeats: " + string.Join(" | ", heartbeats));
-        Assert.InRange(heartbeats.Count, 2, 3);
-        Assert.All(heartbeats, r => Assert.StartsWith("POST /upload/", r));
+        // Every request in the window is one conditional upload: a renewal costs exactly one request (no reads).
+        Assert.InRange(heartbeats.Count, 1, 4); // ~2 renewals; timers slip on a loaded machine
+        Assert.All(heartbeats, r =>
+        {
+            Assert.StartsWith("POST /upload/", r);
+            Assert.DoesNotContain("ifGenerationMatch=0", r);
+        });
 
         _emulator.ResetCounters();
         await handle.ReleaseAsync();
