@@ -267,7 +267,8 @@ public sealed class S3LockStore : ILockStore
 
     private bool UsesNativeDelete(S3EndpointProfile profile) => _settings.ConditionalDelete switch
     {
-        S3ConditionalDeleteMode.Native => true,
+        // Proven to ignore DELETE If-Match (possible here only with probe = warn): tombstones keep releases safe.
+        S3ConditionalDeleteMode.Native => !(profile.Verified && !profile.DeleteEnforced),
         S3ConditionalDeleteMode.Tombstone => false,
         _ => profile is { Verified: true, DeleteEnforced: true },
     };
@@ -280,7 +281,8 @@ public sealed class S3LockStore : ILockStore
             ? $"S3 endpoint {profile.Endpoint} (bucket '{profile.Bucket}') does not enforce conditional writes, so locks there would not be exclusive"
             : _settings.ConditionalDelete == S3ConditionalDeleteMode.Native && profile.Verified && !profile.DeleteEnforced
                 ? $"S3 endpoint {profile.Endpoint} (bucket '{profile.Bucket}') ignores DELETE If-Match, so conditional-delete = native would let a " +
-                  "stale holder delete the next holder's lock; use conditional-delete = auto or tombstone"
+                  "stale holder delete the next holder's lock; use conditional-delete = auto or tombstone " +
+                  "(probe = warn: releases use tombstones instead)"
                 : null;
         if (problem is null)
         {

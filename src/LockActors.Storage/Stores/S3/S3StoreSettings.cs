@@ -25,7 +25,8 @@ public enum S3ConditionalDeleteMode
     Auto,
 
     /// <summary><c>DELETE</c> with <c>If-Match</c> (AWS S3 since 2025-09). Refused by a strict probe on an endpoint that
-    /// ignores the condition, because there a stale holder's release would delete the next holder's lock.</summary>
+    /// ignores the condition, because there a stale holder's release would delete the next holder's lock; under
+    /// <see cref="S3ProbeMode.Warn"/> such an endpoint gets tombstones instead (with a warning).</summary>
     Native,
 
     /// <summary>Compare-and-swap overwrite (<c>PUT If-Match</c>) with a small "released" tombstone object that every

@@ -91,4 +91,18 @@ public sealed class S3EndpointProbeTests
         Assert.True(profile.DeleteEnforced, string.Join("; ", profile.Findings));
         Assert.Contains("DELETE If-Match (probe", store.Capabilities.Mechanism, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Warn_probe_with_native_delete_on_an_endpoint_that_ignores_it_releases_through_tombstones()
+    {
+        var warnings = new List<string>();
+        await using var store = new S3LockStore(
+            S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native).WithProbe(S3ProbeMode.Warn), warnings.Add);
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Lock))!.Value;
+        var before = store.Requests.Snapshot();
+        Assert.True(await store.TryDeleteAsync(key, v1));
+        Assert.Equal(new S3RequestCounts(0, 1, 0, 0, 0), store.Requests.Snapshot() - before); // a tombstone PUT, no DELETE
+        Assert.Contains("releases use tombstones instead", Assert.Single(warnings), StringComparison.Ordinal);
+    }
 }
