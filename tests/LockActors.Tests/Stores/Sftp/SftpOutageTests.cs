@@ -43,7 +43,7 @@ public sealed class SftpOutageTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     private Config SystemConfig() =>
-        ConfigurationFactory.ParseString(_server.Hocon("connect-timeout = 1s\noperation-timeout = 1500ms\nkeep-alive-interval = 1s") +
+        ConfigurationFactory.ParseString(_server.Hocon("connect-timeout = 3s\noperation-timeout = 1500ms\nkeep-alive-interval = 1s") +
                                          "\nlock-actors.poll-interval = 100ms\nlock-actors.max-poll-interval = 500ms\nlock-actors.store-operation-timeout = 3s")
             .WithFallback(LockActorsSettings.ReferenceConfig);
 
