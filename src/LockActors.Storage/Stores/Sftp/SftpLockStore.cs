@@ -43,9 +43,11 @@ namespace LockActors.Storage.Stores.Sftp;
 /// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
 /// mtime and <see cref="SidecarSnapshot.StoreNow"/> the server clock estimated from the mtimes of this store's own
 /// writes (1 s resolution).</para>
-/// <para><b>Requests per uncontended operation</b> (sequential round trips in brackets; requests on one line are
-/// pipelined): create 5 [4] (OPEN, WRITE, CLOSE + STAT of the temp, RENAME); replace 12 [8] (temp 4 [3], guard OPEN,
-/// guard CLOSE + sidecar STAT + OPEN, READ, CLOSE + posix-rename, guard REMOVE); delete 8 [5]; read 4 [3].</para>
+/// <para><b>Requests per uncontended operation</b> (sequential round trips in brackets; requests on one file are
+/// pipelined, which SFTP servers process in order): create 5 [3] (OPEN; WRITE + FSTAT + CLOSE of the temp; RENAME);
+/// replace 12 [7] (temp 4 [2], guard OPEN, guard CLOSE + sidecar OPEN, FSTAT + READ, CLOSE + posix-rename, guard
+/// REMOVE); delete 8 [5]; read 4 [3]. Counted by the store (<c>RequestCount</c>) and checked against sftp-server
+/// with strace. SSH.NET's public file API would add a REALPATH per path call and an FSTAT per open.</para>
 /// </remarks>
 public sealed class SftpLockStore : ILockStore
 {
@@ -53,7 +55,7 @@ public sealed class SftpLockStore : ILockStore
     private readonly SftpStoreSettings _settings;
     private readonly TimeProvider _time;
     private readonly SftpConnectionPool _pool;
-    private readonly SftpServerClock _clock;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), SftpServerClock> _clocks = new();
     private long _requests;
     private long _guardsBroken;
 
@@ -65,7 +67,6 @@ public sealed class SftpLockStore : ILockStore
         _settings = settings ?? SftpStoreSettings.Default;
         _time = time ?? TimeProvider.System;
         _pool = new SftpConnectionPool(_settings);
-        _clock = new SftpServerClock(_time);
     }
 
     /// <inheritdoc />
@@ -134,7 +135,7 @@ public sealed class SftpLockStore : ILockStore
             }
 
             await op.EnsureClockAsync().ConfigureAwait(false);
-            return new SidecarSnapshot(file.Value.Content, file.Value.Version, file.Value.ModifiedAt, _clock.Now);
+            return new SidecarSnapshot(file.Value.Content, file.Value.Version, file.Value.ModifiedAt, op.Clock.Now);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -307,6 +308,9 @@ public sealed class SftpLockStore : ILockStore
 
         public SidecarKey SidecarKey => key;
 
+        /// <summary>The clock estimate of this operation's server (servers' clocks differ; users do not matter).</summary>
+        public SftpServerClock Clock { get; } = store._clocks.GetOrAdd((endpoint.Host, endpoint.Port), _ => new SftpServerClock(store._time));
+
         public SftpEndpoint Endpoint => endpoint;
 
         public SftpClient Client => client;
@@ -327,25 +331,16 @@ public sealed class SftpLockStore : ILockStore
             var before = store._time.GetUtcNow();
             var handle = await TryOpenExclusiveAsync(path).ConfigureAwait(false)
                 ?? throw new StoreUnavailableException($"A fresh temp file '{path}' already exists on sftp://{endpoint}.");
-            try
-            {
-                if (content.Length > 0)
-                {
-                    await Send(SftpSessionRequests.WriteAsync(client, handle, content.ToArray(), cancellationToken)).ConfigureAwait(false);
-                }
-            }
-            catch
-            {
-                await CloseQuietlyAsync(handle).ConfigureAwait(false);
-                throw;
-            }
 
-            // The WRITE has set the mtime; FSTAT and CLOSE travel together (sftp-server answers in order).
+            // WRITE, FSTAT and CLOSE on one handle travel together: an SFTP server processes requests on the same
+            // file in order, so FSTAT sees the mtime the WRITE set.
+            var writing = content.Length > 0 ? Send(SftpSessionRequests.WriteAsync(client, handle, content.ToArray(), cancellationToken)) : Task.CompletedTask;
             var stat = Send(SftpSessionRequests.FStatAsync(client, handle, cancellationToken));
             var closing = Send(SftpSessionRequests.CloseAsync(client, handle, cancellationToken));
             SftpFileAttributes attributes;
             try
             {
+                await Task.WhenAll(writing, stat).ConfigureAwait(false);
                 attributes = await stat.ConfigureAwait(false);
             }
             finally
@@ -355,7 +350,7 @@ public sealed class SftpLockStore : ILockStore
 
             var after = store._time.GetUtcNow();
             var modifiedAt = MtimeOf(attributes);
-            store._clock.Observe(modifiedAt, before, after);
+            Clock.Observe(modifiedAt, before, after);
             return new TempFile(path, VersionOf(content.Span, modifiedAt));
         }
 
@@ -561,7 +556,7 @@ public sealed class SftpLockStore : ILockStore
         /// <summary>Makes sure the server clock estimate exists and is recent, probing with an empty temp file if not.</summary>
         public async Task EnsureClockAsync()
         {
-            if (store._clock.SinceLastObservation < ClockRefreshInterval)
+            if (Clock.SinceLastObservation < ClockRefreshInterval)
             {
                 return;
             }
@@ -583,8 +578,8 @@ public sealed class SftpLockStore : ILockStore
         private async Task<bool> IsAbandonedAsync(SftpFileAttributes guard)
         {
             await EnsureClockAsync().ConfigureAwait(false);
-            var age = store._clock.Now - MtimeOf(guard);
-            return age > store._settings.GuardStaleAfter + TimeSpan.FromSeconds(1) + store._clock.Uncertainty;
+            var age = Clock.Now - MtimeOf(guard);
+            return age > store._settings.GuardStaleAfter + TimeSpan.FromSeconds(1) + Clock.Uncertainty;
         }
 
         /// <summary>
