@@ -190,6 +190,28 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Break_token_left_by_a_crashed_breaker_is_itself_broken_once_stale()
+    {
+        var store = NewStore(_server.Settings().WithGuard(staleAfter: TimeSpan.FromSeconds(1), checkAndWriteTimeout: TimeSpan.FromSeconds(20)));
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Bytes("base")))!.Value;
+        var old = DateTime.UtcNow.AddMinutes(-5);
+        old = old.AddTicks(-(old.Ticks % TimeSpan.TicksPerSecond));
+        var guard = key.Path + ".cas";
+        var dir = key.Path[..key.Path.LastIndexOf('/')];
+        var token = $"{dir}/.{guard[(guard.LastIndexOf('/') + 1)..]}.{new DateTimeOffset(old).ToUnixTimeSeconds()}.break";
+        Raw.WriteAllBytes(guard, []);
+        Raw.SetLastWriteTimeUtc(guard, old);
+        Raw.WriteAllBytes(token, []); // a breaker died between taking the token and removing the guard
+        Raw.SetLastWriteTimeUtc(token, old);
+
+        Assert.NotNull(await store.TryReplaceAsync(key, Bytes("after"), v1));
+        Assert.Equal(1, store.GuardsBroken);
+        Assert.False(Raw.Exists(guard));
+        Assert.False(Raw.Exists(token));
+    }
+
+    [Fact]
     public async Task Dropped_connection_is_replaced_transparently()
     {
         var store = NewStore(_server.Settings());
