@@ -74,6 +74,28 @@ public static class Memory
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
+    /// <summary>
+    /// <see cref="SettledHeap"/> repeated until two readings 0.5 s apart agree within 1 MB (at most ~10 s): a terminated
+    /// actor system of an earlier phase can still be releasing memory, which would make a later growth look negative.
+    /// </summary>
+    public static long StableHeap()
+    {
+        var previous = SettledHeap();
+        for (var i = 0; i < 20; i++)
+        {
+            Thread.Sleep(500);
+            var current = SettledHeap();
+            if (Math.Abs(current - previous) < 1024 * 1024)
+            {
+                return current;
+            }
+
+            previous = current;
+        }
+
+        return previous;
+    }
+
     /// <summary>Resident set size from /proc/self/status (VmRSS), or the working set elsewhere.</summary>
     public static long Rss()
     {

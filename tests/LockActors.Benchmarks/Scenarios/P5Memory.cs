@@ -44,7 +44,7 @@ internal static class P5Memory
         await using var system = LockSystem.Start("mem", store, "lock-actors.passivate-after = 1h\nlock-actors.default-ttl = 1h");
         await Common.AcquireReleaseAsync(system.Manager, "mem://bench/p5/warm.csv").ConfigureAwait(false);
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var before = Memory.SettledHeap();
+        var before = Memory.StableHeap();
         var grants = new LockGranted[n];
         await Load.RunAsync(Callers, n, async i =>
         {
@@ -75,7 +75,7 @@ internal static class P5Memory
         using var system = RawSystem.Start();
         var manager = system.ActorOf(Props.Create(() => new RawManager(null)), "raw");
         await Common.RawAcquireReleaseAsync(manager, "warm").ConfigureAwait(false);
-        var before = Memory.SettledHeap();
+        var before = Memory.StableHeap();
         await Load.RunAsync(Callers, n, async i =>
         {
             var uri = $"mem://bench/p5/f{i}.csv";
@@ -127,7 +127,7 @@ internal static class P5Memory
         await using var system = LockSystem.Start("mem", store, "lock-actors.passivate-after = 1s");
         await Common.AcquireReleaseAsync(system.Manager, "mem://bench/p5m/warm.csv").ConfigureAwait(false);
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var heap0 = Memory.SettledHeap();
+        var heap0 = Memory.StableHeap();
         var rss0 = Memory.Rss();
         var seconds = await Load.RunAsync(Callers, n, i => Common.AcquireReleaseAsync(system.Manager, $"mem://bench/p5m-{tag}/d{i % 1000}/f{i}.csv"), null).ConfigureAwait(false);
         var heap1 = Memory.SettledHeap();
@@ -154,7 +154,7 @@ internal static class P5Memory
         using var system = RawSystem.Start();
         var manager = system.ActorOf(Props.Create(() => new RawManager(TimeSpan.FromSeconds(1))), "raw");
         await Common.RawAcquireReleaseAsync(manager, "warm").ConfigureAwait(false);
-        var heap0 = Memory.SettledHeap();
+        var heap0 = Memory.StableHeap();
         var rss0 = Memory.Rss();
         var seconds = await Load.RunAsync(Callers, n, i => Common.RawAcquireReleaseAsync(manager, $"mem://bench/p5m/d{i % 1000}/f{i}.csv"), null).ConfigureAwait(false);
         var heap1 = Memory.SettledHeap();
