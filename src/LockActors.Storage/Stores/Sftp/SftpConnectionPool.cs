@@ -19,6 +19,10 @@ internal sealed record SftpEndpoint(string Host, int Port, string Username)
 internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<SftpEndpoint, Slot> _slots = new();
+
+    // Loaded once: reading, and for protected keys decrypting (bcrypt KDF), is slow and the key never changes.
+    private readonly Lazy<PrivateKeyFile?> _key = new(
+        () => settings.Credentials.HasKey ? settings.Credentials.LoadKey() : null, LazyThreadSafetyMode.PublicationOnly);
     private volatile bool _disposed;
 
     /// <summary>Number of SSH connections established so far (for tests and diagnostics).</summary>
@@ -48,6 +52,11 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        if (_key.IsValueCreated)
+        {
+            _key.Value?.Dispose();
+        }
+
         var clients = _slots.Values.Select(s => Interlocked.Exchange(ref s.Client, null)).OfType<SftpClient>().ToArray();
         _slots.Clear();
         await Task.Run(() =>
@@ -75,7 +84,8 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
             }
 
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var client = await OpenAsync(slot.Endpoint, cancellationToken).ConfigureAwait(false);
+            // Off the caller's thread: key loading and SSH.NET's connection setup have synchronous parts.
+            var client = await Task.Run(() => OpenAsync(slot.Endpoint, cancellationToken), cancellationToken).ConfigureAwait(false);
             slot.Client = client;
             Interlocked.Increment(ref _connects);
             return client;
@@ -88,7 +98,7 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
 
     private async Task<SftpClient> OpenAsync(SftpEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var info = new ConnectionInfo(endpoint.Host, endpoint.Port, endpoint.Username, settings.Credentials.CreateMethods(endpoint.Username))
+        var info = new ConnectionInfo(endpoint.Host, endpoint.Port, endpoint.Username, settings.Credentials.CreateMethods(endpoint.Username, _key.Value))
         {
             Timeout = settings.ConnectTimeout,
             RetryAttempts = 1,

@@ -52,13 +52,16 @@ public sealed record SftpCredentials(
         $"SftpCredentials {{ Username = {Username}, Key = {(PrivateKeyPath ?? (PrivateKeyText is null ? "none" : "<text>"))}, " +
         $"Passphrase = {(Passphrase is null ? "none" : "***")}, Password = {(Password is null ? "none" : "***")} }}";
 
-    /// <summary>Builds the SSH.NET authentication methods; a key that cannot be loaded is an access error.</summary>
-    internal AuthenticationMethod[] CreateMethods(string username)
+    /// <summary>True when a private key is configured.</summary>
+    internal bool HasKey => PrivateKeyPath is { Length: > 0 } || PrivateKeyText is { Length: > 0 };
+
+    /// <summary>Builds the SSH.NET authentication methods around an already loaded key (see <see cref="LoadKey"/>).</summary>
+    internal AuthenticationMethod[] CreateMethods(string username, PrivateKeyFile? key)
     {
         var methods = new List<AuthenticationMethod>(2);
-        if (PrivateKeyPath is { Length: > 0 } || PrivateKeyText is { Length: > 0 })
+        if (key is not null)
         {
-            methods.Add(new PrivateKeyAuthenticationMethod(username, LoadKey()));
+            methods.Add(new PrivateKeyAuthenticationMethod(username, key));
         }
 
         if (Password is { Length: > 0 })
@@ -71,7 +74,9 @@ public sealed record SftpCredentials(
             : throw new StoreAccessDeniedException("No SFTP credentials are configured (private key or password).");
     }
 
-    private PrivateKeyFile LoadKey()
+    /// <summary>Reads and decrypts the private key (file I/O, and a deliberately slow KDF for passphrase-protected keys).</summary>
+    /// <exception cref="StoreAccessDeniedException">The key cannot be read or decrypted.</exception>
+    internal PrivateKeyFile LoadKey()
     {
         try
         {
