@@ -84,7 +84,8 @@ up() {
 
   # A dedicated user with a random password (for password-auth tests); root is never used over SSH.
   if ! id "$SFTP_USER" >/dev/null 2>&1; then
-    useradd -M -d "$STATE/data" -s /usr/sbin/nologin "$SFTP_USER"
+    # Test processes may start private servers concurrently: losing the useradd race is fine.
+    useradd -M -d "$STATE/data" -s /usr/sbin/nologin "$SFTP_USER" 2>/dev/null || id "$SFTP_USER" >/dev/null
   fi
   # One password per user, shared by every state dir: a second "up" must not change the password under a running one.
   local pwstore=/run/lockactors-sftp-test
