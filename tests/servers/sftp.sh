@@ -83,17 +83,34 @@ up() {
   chmod 600 "$STATE"/client_* "$STATE/unauthorized_ed25519" "$STATE/passphrase"
 
   # A dedicated user with a random password (for password-auth tests); root is never used over SSH.
-  if ! id "$SFTP_USER" >/dev/null 2>&1; then
-    # Test processes may start private servers concurrently: losing the useradd race is fine.
-    useradd -M -d "$STATE/data" -s /usr/sbin/nologin "$SFTP_USER" 2>/dev/null || id "$SFTP_USER" >/dev/null
-  fi
+  # Test processes may start private servers concurrently: useradd/chpasswd can lose a race or find
+  # /etc/passwd locked, so retry; the password is only (re)set when it was just generated.
+  local set_password=0
+  for _ in $(seq 1 20); do
+    id "$SFTP_USER" >/dev/null 2>&1 && break
+    useradd -M -d "$STATE/data" -s /usr/sbin/nologin "$SFTP_USER" 2>/dev/null && { set_password=1; break; }
+    sleep 0.2
+  done
+  id "$SFTP_USER" >/dev/null || { log "cannot create user $SFTP_USER"; exit 1; }
   # One password per user, shared by every state dir: a second "up" must not change the password under a running one.
   local pwstore=/run/lockactors-sftp-test
   mkdir -p "$pwstore" && chmod 700 "$pwstore"
-  [ -s "$pwstore/$SFTP_USER.password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pwstore/$SFTP_USER.password"
+  if [ ! -s "$pwstore/$SFTP_USER.password" ]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pwstore/$SFTP_USER.password.$$"
+    if mv -n "$pwstore/$SFTP_USER.password.$$" "$pwstore/$SFTP_USER.password" 2>/dev/null && [ ! -e "$pwstore/$SFTP_USER.password.$$" ]; then
+      set_password=1
+    fi
+    rm -f "$pwstore/$SFTP_USER.password.$$"
+  fi
+  if [ "$set_password" = 1 ]; then
+    # Also unlocks the account: useradd leaves '!' (locked), and with UsePAM no sshd then refuses even key auth.
+    for _ in $(seq 1 20); do
+      echo "$SFTP_USER:$(cat "$pwstore/$SFTP_USER.password")" | chpasswd 2>/dev/null && break
+      sleep 0.2
+    done
+  fi
   cp "$pwstore/$SFTP_USER.password" "$STATE/password"
   chmod 600 "$STATE/password"
-  echo "$SFTP_USER:$(cat "$STATE/password")" | chpasswd
   chown "$SFTP_USER" "$STATE/data"
   # sshd serves files as that user: every parent of the data dir must be searchable by it (mktemp -d makes 0700).
   if ! runuser -u "$SFTP_USER" -- test -w "$STATE/data" 2>/dev/null; then
