@@ -269,6 +269,29 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_closes_the_pooled_connections()
+    {
+        var store = new SftpLockStore(_server.Settings());
+        var key = NewKey();
+        await store.TryCreateAsync(key, Bytes("x"));
+        var client = await store.ClientForAsync(key);
+        Assert.True(client.IsConnected);
+        await store.DisposeAsync();
+        bool stillConnected;
+        try
+        {
+            stillConnected = client.IsConnected;
+        }
+        catch (ObjectDisposedException)
+        {
+            stillConnected = false;
+        }
+
+        Assert.False(stillConnected);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ReadAsync(key));
+    }
+
+    [Fact]
     public async Task Operations_share_one_pooled_connection_per_endpoint()
     {
         var store = NewStore(_server.Settings());
