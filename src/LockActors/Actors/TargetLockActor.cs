@@ -17,7 +17,7 @@ namespace LockActors.Actors;
 /// renewals running), <see cref="Busy"/> (one store operation in flight; commands that need a settled state are
 /// stashed) and <see cref="AwaitingRecovery"/> (first moments after a restart).
 /// </remarks>
-public sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
+internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
 {
     private const string HeartbeatTimer = "heartbeat";
     private const string LeaseTimer = "lease";
