@@ -13,7 +13,7 @@ namespace LockActors.Storage.Stores.Sftp;
 /// </remarks>
 public sealed record SftpStoreSettings
 {
-    /// <summary>The defaults: no credentials, no pinned host key, 5 s connect / 4 s request timeouts, 5 s keep-alive, 10 s guard staleness.</summary>
+    /// <summary>The defaults: no credentials, no pinned host key, 5 s connect / 4 s request timeouts, 5 s keep-alive, 4 s guard staleness, 8 s check-and-write wait.</summary>
     public static SftpStoreSettings Default { get; } = new();
 
     /// <summary>How the store logs in. The URI's <c>user@</c> part, when present, overrides the username.</summary>
@@ -47,10 +47,14 @@ public sealed record SftpStoreSettings
     /// abandoned by a crashed writer and may be broken. A live writer gives up writing after half of it.
     /// Replace and delete of that one sidecar wait at most this long (plus 1 s) after a writer crashed mid-operation.
     /// </summary>
-    public TimeSpan GuardStaleAfter { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan GuardStaleAfter { get; init; } = TimeSpan.FromSeconds(4);
 
-    /// <summary>How long a replace or delete waits for another writer's guard before failing with <see cref="StoreUnavailableException"/>.</summary>
-    public TimeSpan CheckAndWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a replace or delete waits for another writer's guard before failing with <see cref="StoreUnavailableException"/>.
+    /// Keep it above <see cref="GuardStaleAfter"/> + 1 s, so a writer that finds a crashed writer's guard can break it
+    /// within one call, and below the actors' store-operation-timeout.
+    /// </summary>
+    public TimeSpan CheckAndWriteTimeout { get; init; } = TimeSpan.FromSeconds(8);
 
     /// <summary>When set, only targets under this absolute server path are accepted (defence in depth against traversal).</summary>
     public string? Root { get; init; }
