@@ -161,6 +161,20 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task With_default_settings_a_guard_abandoned_just_now_is_broken_within_one_call()
+    {
+        var store = NewStore(_server.Settings());
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
+        Raw.WriteAllBytes(key.Path + ".cas", []); // a holder killed mid-heartbeat
+        var clock = Stopwatch.StartNew();
+        Assert.NotNull(await store.TryReplaceAsync(key, Bytes("taken over"), v1));
+        output.WriteLine($"broke a fresh abandoned guard after {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(clock.Elapsed < SftpStoreSettings.Default.CheckAndWriteTimeout);
+        Assert.Equal(1, store.GuardsBroken);
+    }
+
+    [Fact]
     public async Task Live_guard_is_never_broken_and_the_writer_gives_up_with_unavailable()
     {
         var store = NewStore(_server.Settings().WithGuard(staleAfter: TimeSpan.FromSeconds(30), checkAndWriteTimeout: TimeSpan.FromSeconds(1)));
