@@ -93,7 +93,7 @@ public sealed class SftpTestServer
             {
                 Process.GetProcessById(pid).Kill();
             }
-            catch (ArgumentException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 // already gone
             }
@@ -107,13 +107,17 @@ public sealed class SftpTestServer
     private static IEnumerable<int> Descendants(int pid)
     {
         var children = new List<int>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        try
         {
-            var file = Path.Combine(task, "children");
-            if (File.Exists(file))
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
-                children.AddRange(File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+                var text = File.ReadAllText(Path.Combine(task, "children"));
+                children.AddRange(text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
             }
+        }
+        catch (IOException)
+        {
+            // The process (or one of its threads) exited while we looked: it has no children left to kill.
         }
 
         return children.SelectMany(c => Descendants(c).Prepend(c)).ToArray();

@@ -43,6 +43,9 @@ namespace LockActors.Storage.Stores.Sftp;
 /// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
 /// mtime and <see cref="SidecarSnapshot.StoreNow"/> the server clock estimated from the mtimes of this store's own
 /// writes (1 s resolution).</para>
+/// <para><b>Refusing unsafe servers</b>: before its first write to a server the store probes, on two scratch files,
+/// that CREAT|EXCL and plain RENAME both refuse an existing target, and throws <see cref="StoreNotSafeException"/>
+/// otherwise (6–8 requests, once per host:port per store).</para>
 /// <para><b>Requests per uncontended operation</b> (sequential round trips in brackets; requests on one file are
 /// pipelined, which SFTP servers process in order): create 5 [3] (OPEN; WRITE + FSTAT + CLOSE of the temp; RENAME);
 /// replace 12 [7] (temp 4 [2], guard OPEN, guard CLOSE + sidecar OPEN, FSTAT + READ, CLOSE + posix-rename, guard
@@ -56,8 +59,10 @@ public sealed class SftpLockStore : ILockStore
     private readonly TimeProvider _time;
     private readonly SftpConnectionPool _pool;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), SftpServerClock> _clocks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), bool> _verifiedServers = new();
     private long _requests;
     private long _guardsBroken;
+    private long _serverProbes;
 
     /// <summary>Creates the store. No connection is made until the first operation.</summary>
     /// <exception cref="NotSupportedException">The SSH.NET in use lacks the SFTP session requests this store sends (see <c>SftpSessionRequests</c>).</exception>
@@ -86,6 +91,9 @@ public sealed class SftpLockStore : ILockStore
     /// <summary>Abandoned guards this store has broken.</summary>
     internal long GuardsBroken => Interlocked.Read(ref _guardsBroken);
 
+    /// <summary>Safety probes run so far (one per server, see <c>EnsureServerSafeAsync</c>).</summary>
+    internal long ServerProbes => Interlocked.Read(ref _serverProbes);
+
     /// <summary>SSH connections established so far.</summary>
     internal int ConnectCount => _pool.ConnectCount;
 
@@ -99,6 +107,7 @@ public sealed class SftpLockStore : ILockStore
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         return RunAsync<SidecarVersion?>(key, async op =>
         {
+            await op.EnsureServerSafeAsync().ConfigureAwait(false);
             var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
             for (var attempt = 1; ; attempt++)
             {
@@ -144,6 +153,7 @@ public sealed class SftpLockStore : ILockStore
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         return RunAsync<SidecarVersion?>(key, async op =>
         {
+            await op.EnsureServerSafeAsync().ConfigureAwait(false);
             var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
             var consumed = false;
             try
@@ -518,6 +528,58 @@ public sealed class SftpLockStore : ILockStore
                 }
 
                 throw new StoreUnavailableException($"The connection to sftp://{endpoint} failed while writing '{key}'; the write may or may not have happened.", e);
+            }
+        }
+
+        /// <summary>
+        /// Once per server, before its first write: checks on two scratch files next to the sidecar that OPEN with
+        /// CREAT|EXCL refuses an existing file and that a plain RENAME refuses to overwrite. A server that does
+        /// either (non-OpenSSH servers that map RENAME to rename(2), file systems without hard links) would let two
+        /// processes create the same lock, so the store refuses it with <see cref="StoreNotSafeException"/>.
+        /// </summary>
+        public async Task EnsureServerSafeAsync()
+        {
+            if (store._verifiedServers.ContainsKey((endpoint.Host, endpoint.Port)))
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref store._serverProbes);
+            var stem = $"{_directory}/.{FileNameOf(key.Path)}.{Guid.NewGuid().ToString("N")[..12]}.probe";
+            var (a, b) = (stem + "-a", stem + "-b");
+            try
+            {
+                foreach (var path in new[] { a, b })
+                {
+                    var created = await TryOpenExclusiveAsync(path).ConfigureAwait(false)
+                        ?? throw new StoreUnavailableException($"A fresh probe file '{path}' already exists on sftp://{endpoint}.");
+                    await Send(SftpSessionRequests.CloseAsync(client, created, cancellationToken)).ConfigureAwait(false);
+                }
+
+                string? flaw = null;
+                if (await TryOpenExclusiveAsync(b).ConfigureAwait(false) is { } again)
+                {
+                    await CloseQuietlyAsync(again).ConfigureAwait(false);
+                    flaw = "opened an existing file although CREAT|EXCL was requested";
+                }
+                else if (await TryRenameAsync(a, b).ConfigureAwait(false))
+                {
+                    flaw = "overwrote an existing file on a plain SSH_FXP_RENAME";
+                }
+
+                if (flaw is not null)
+                {
+                    throw new StoreNotSafeException(
+                        $"sftp://{endpoint.Host}:{endpoint.Port} {flaw}, so two processes could both create the same lock. " +
+                        "The sftp:// store needs OpenSSH's sftp-server semantics on a file system with hard links.");
+                }
+
+                store._verifiedServers[(endpoint.Host, endpoint.Port)] = true;
+            }
+            finally
+            {
+                await TryRemoveQuietlyAsync(a).ConfigureAwait(false);
+                await TryRemoveQuietlyAsync(b).ConfigureAwait(false);
             }
         }
 

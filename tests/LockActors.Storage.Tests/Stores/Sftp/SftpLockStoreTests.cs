@@ -306,6 +306,18 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Server_is_probed_once_for_exclusive_create_and_non_overwriting_rename_and_leaves_no_litter()
+    {
+        var store = NewStore(_server.Settings());
+        var key = NewKey();
+        var v = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
+        Assert.NotNull(await store.TryCreateAsync(NewKey(), Bytes("two")));
+        Assert.NotNull(await store.TryReplaceAsync(key, Bytes("three"), v));
+        Assert.Equal(1, store.ServerProbes);
+        Assert.DoesNotContain(Raw.ListDirectory(key.Path[..key.Path.LastIndexOf('/')]), f => f.Name.Contains(".probe", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Operations_share_one_pooled_connection_per_endpoint()
     {
         var store = NewStore(_server.Settings());
@@ -333,7 +345,9 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
     {
         var store = NewStore(_server.Settings());
         var key = NewKey();
-        await store.ReadAsync(NewKey()); // connect + clock probe out of the way
+        var warmUp = NewKey(); // connect, clock estimate and server probe out of the way
+        Assert.True(await store.TryDeleteAsync(warmUp, (await store.TryCreateAsync(warmUp, Bytes("warm")))!.Value));
+        Assert.Equal(1, store.ServerProbes);
 
         var before = store.RequestCount;
         var v1 = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
