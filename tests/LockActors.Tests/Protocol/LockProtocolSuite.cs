@@ -101,21 +101,25 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         var first = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
-        var order = new List<int>();
-        var waiters = Enumerable.Range(1, 5).Select(async i =>
-        {
-            await Task.Delay(i * 40);
-            await using var handle = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(20) });
-            lock (order)
-            {
-                order.Add(i);
-            }
-
-            await Task.Delay(10);
-        }).ToArray();
-        await Task.Delay(400);
+        var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        // Each AcquireAsync sends its request before returning, so the five are queued in this order.
+        var waiting = Enumerable.Range(1, 5)
+            .Select(i => Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(30) })
+                .ContinueWith(t =>
+                {
+                    order.Enqueue(i);
+                    return t.Result;
+                }, TaskScheduler.Default))
+            .ToList();
         await first.ReleaseAsync();
-        await Task.WhenAll(waiters);
+        while (waiting.Count > 0)
+        {
+            var granted = await Task.WhenAny(waiting);
+            waiting.Remove(granted);
+            Assert.DoesNotContain(waiting, w => w.IsCompletedSuccessfully); // exclusive: nobody else holds it meanwhile
+            await (await granted).ReleaseAsync();
+        }
+
         Assert.Equal([1, 2, 3, 4, 5], order);
     }
 
@@ -367,13 +371,19 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
     public async Task Idle_target_actors_passivate_and_come_back_on_demand()
     {
         var targets = Enumerable.Range(0, 20).Select(i => NewTarget($"p{i}.csv")).ToArray();
+        var handles = new List<LockHandle>();
         foreach (var target in targets)
         {
-            await using var h = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+            handles.Add(await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }));
         }
 
-        Assert.True(await ChildCount() >= 20);
-        await AwaitAssertAsync(async () => Assert.Equal(0, await ChildCount()), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+        Assert.True(await ChildCount() >= 20, "an actor holding a lock never passivates");
+        foreach (var handle in handles)
+        {
+            await handle.ReleaseAsync();
+        }
+
+        await AwaitAssertAsync(async () => Assert.Equal(0, await ChildCount()), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         await using var again = await Client.AcquireAsync(targets[0], new LockOptions { Ttl = Ttl });
         Assert.Equal(1, await ChildCount());
     }
