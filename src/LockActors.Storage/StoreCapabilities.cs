@@ -32,4 +32,17 @@ public sealed record StoreCapabilities(
 {
     /// <summary>True when all three primitives are atomic, so the lock protocol holds.</summary>
     public bool IsSafeForLocking => AtomicCreate && CompareAndSwapReplace && CompareAndSwapDelete;
+
+    /// <summary>
+    /// The guarantees of a store behind a server (S3, GCS, SFTP): all three primitives atomic, shared by every process
+    /// that reaches the server, staleness judged on the server's clock of the given resolution.
+    /// </summary>
+    public static StoreCapabilities ServerSide(TimeSpan clockResolution, string mechanism) => new(
+        AtomicCreate: true,
+        CompareAndSwapReplace: true,
+        CompareAndSwapDelete: true,
+        CrossProcess: true,
+        Clock: StoreClock.Server,
+        ClockResolution: clockResolution,
+        Mechanism: mechanism);
 }

@@ -63,14 +63,9 @@ public sealed class GcsLockStore : ILockStore
     public GcsStoreSettings Settings { get; }
 
     /// <inheritdoc />
-    public StoreCapabilities Capabilities { get; } = new(
-        AtomicCreate: true,
-        CompareAndSwapReplace: true,
-        CompareAndSwapDelete: true,
-        CrossProcess: true,
-        Clock: StoreClock.Server,
-        ClockResolution: TimeSpan.FromSeconds(1),
-        Mechanism: "GCS JSON API: upload ifGenerationMatch=0 (create) / ifGenerationMatch=<generation> (replace), DELETE ifGenerationMatch; unknown outcomes resolved by re-reading");
+    public StoreCapabilities Capabilities { get; } = StoreCapabilities.ServerSide(
+        TimeSpan.FromSeconds(1),
+        "GCS JSON API: upload ifGenerationMatch=0 (create) / ifGenerationMatch=<generation> (replace), DELETE ifGenerationMatch; unknown outcomes resolved by re-reading");
 
     /// <summary>The fencing token of a version written by this store: its GCS generation (strictly growing per object name).</summary>
     public static long GenerationOf(SidecarVersion version) =>

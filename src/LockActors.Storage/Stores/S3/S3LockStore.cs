@@ -347,15 +347,10 @@ public sealed class S3LockStore : ILockStore
         return profile;
     }
 
-    private StoreCapabilities CapabilitiesWith(string deleteMechanism) => new(
-        AtomicCreate: true,
-        CompareAndSwapReplace: true,
-        CompareAndSwapDelete: true,
-        CrossProcess: true,
-        Clock: StoreClock.Server,
-        ClockResolution: TimeSpan.FromSeconds(1),
-        Mechanism: $"create = PUT If-None-Match: *; replace = PUT If-Match: etag; delete = {deleteMechanism}; " +
-                   $"unknown write outcomes resolved by re-reading; endpoint probe {_settings.Probe.ToString().ToLowerInvariant()}");
+    private StoreCapabilities CapabilitiesWith(string deleteMechanism) => StoreCapabilities.ServerSide(
+        TimeSpan.FromSeconds(1),
+        $"create = PUT If-None-Match: *; replace = PUT If-Match: etag; delete = {deleteMechanism}; " +
+        $"unknown write outcomes resolved by re-reading; endpoint probe {_settings.Probe.ToString().ToLowerInvariant()}");
 
     private (string Bucket, string Name) Locate(SidecarKey key)
     {

@@ -75,15 +75,10 @@ public sealed class SftpLockStore : ILockStore
     }
 
     /// <inheritdoc />
-    public StoreCapabilities Capabilities { get; } = new(
-        AtomicCreate: true,
-        CompareAndSwapReplace: true,
-        CompareAndSwapDelete: true,
-        CrossProcess: true,
-        Clock: StoreClock.Server,
-        ClockResolution: TimeSpan.FromSeconds(1),
-        Mechanism: "create = temp file + SSH_FXP_RENAME (OpenSSH link+unlink: fails if the sidecar exists); " +
-                   "replace/delete = CREAT|EXCL guard <sidecar>.cas + version check + posix-rename@openssh.com / remove");
+    public StoreCapabilities Capabilities { get; } = StoreCapabilities.ServerSide(
+        TimeSpan.FromSeconds(1),
+        "create = temp file + SSH_FXP_RENAME (OpenSSH link+unlink: fails if the sidecar exists); " +
+        "replace/delete = CREAT|EXCL guard <sidecar>.cas + version check + posix-rename@openssh.com / remove");
 
     /// <summary>SFTP requests sent so far by this store (each is one round trip unless pipelined).</summary>
     internal long RequestCount => Interlocked.Read(ref _requests);
