@@ -76,17 +76,20 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
         {
-            return kind switch
-            {
-                S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
-                // AWS answers PUT If-Match on a missing key with 404 NoSuchKey: nothing there, nothing written.
-                S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
-                S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
-                S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
-                _ => throw Translate(kind, e, key, bucket),
-            };
+            return WriteOutcomeOf(kind, e, key, bucket);
         }
     }
+
+    /// <summary>How a failed conditional PUT or DELETE ends; failures that are not a write outcome are thrown typed.</summary>
+    private S3WriteOutcome WriteOutcomeOf(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
+    {
+        S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
+        // AWS answers PUT If-Match on a missing key with 404 NoSuchKey: nothing there, nothing written.
+        S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
+        S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
+        S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
+        _ => throw Translate(kind, e, key, bucket),
+    };
 
     public async Task<S3WriteOutcome> DeleteAsync(SidecarKey key, string bucket, string name, string? ifMatch, CancellationToken ct)
     {
@@ -103,14 +106,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
         {
-            return kind switch
-            {
-                S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
-                S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
-                S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
-                S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
-                _ => throw Translate(kind, e, key, bucket),
-            };
+            return WriteOutcomeOf(kind, e, key, bucket);
         }
     }
 
