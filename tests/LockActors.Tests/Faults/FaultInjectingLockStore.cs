@@ -21,6 +21,7 @@ public sealed class FaultInjectingLockStore(ILockStore inner) : ILockStore
 
     public StoreCapabilities? CapabilitiesOverride { get; set; }
 
+    /// <summary>When the last replace that succeeded was started (not finished): the earliest its write can have applied.</summary>
     public DateTimeOffset LastSuccessfulReplace { get; private set; }
 
     public int Creates => _creates;
@@ -55,11 +56,12 @@ public sealed class FaultInjectingLockStore(ILockStore inner) : ILockStore
     public async Task<SidecarVersion?> TryReplaceAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _replaces);
+        var startedAt = DateTimeOffset.UtcNow; // a write applies no earlier than it was started
         await Inject(cancellationToken);
         var result = await inner.TryReplaceAsync(key, content, expected, cancellationToken);
         if (result is not null)
         {
-            LastSuccessfulReplace = DateTimeOffset.UtcNow;
+            LastSuccessfulReplace = startedAt;
         }
 
         return result;

@@ -65,9 +65,10 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
         var granted = await _locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { NotifyLost = probe.Ref }, TimeSpan.FromSeconds(10));
         await Task.Delay(Ttl / 2); // at least one renewal succeeded
         _store.Fault = fault;
-        var lastGoodWrite = _store.LastSuccessfulReplace == default ? granted.Metadata.CreatedAt : _store.LastSuccessfulReplace;
         var lost = probe.ExpectMsg<LockLost>(Ttl * 2);
         var lostAt = DateTimeOffset.UtcNow;
+        // Read only now: a renewal already in flight when the fault was switched on may still have succeeded.
+        var lastGoodWrite = _store.LastSuccessfulReplace == default ? granted.Metadata.CreatedAt : _store.LastSuccessfulReplace;
         _store.Fault = FaultInjectingLockStore.Mode.Healthy;
         Assert.Equal(granted.LockId, lost.LockId);
         Assert.True(lostAt < lastGoodWrite + Ttl, $"told {lostAt - lastGoodWrite} after the last good renewal; TTL {Ttl}");
