@@ -320,7 +320,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
             return;
         }
 
-        waiter.ReplyTo.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Metadata.FencingToken, grant.Metadata));
+        waiter.ReplyTo.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Metadata.FencingToken, grant.Metadata, grant.Lease));
         FailNonWaiting(grant.Metadata);
     }
 
@@ -380,6 +380,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
                 if (version is { } v)
                 {
                     _holder = renewed with { Version = v };
+                    held.Lease.Extend(renewed.SentAt + (long)(_settings.TrustedLeaseFor(held.Ttl).TotalSeconds * Stopwatch.Frequency));
                     Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, _settings.TrustedLeaseFor(held.Ttl));
                 }
                 else
@@ -420,6 +421,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         Log.Warning("Lock {0} on {1} lost: {2}", held.LockId, _target, reason);
         StopLeaseTimers();
         _holder = null;
+        held.Lease.MarkLost(reason);
         held.NotifyLost.Tell(new LockLost(_target.Normalized, held.LockId, reason));
         if (_onStoreReply is null)
         {
@@ -491,6 +493,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         if (_holder?.LockId == held.LockId)
         {
             StopLeaseTimers();
+            held.Lease.EndReleased();
             _holder = null;
         }
     }
@@ -780,7 +783,9 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
             now,
             waiter.Ttl,
             token);
-        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Ttl, waiter.NotifyLost, Stopwatch.GetTimestamp());
+        var sentAt = Stopwatch.GetTimestamp();
+        var lease = new LockLease(sentAt + (long)(_settings.TrustedLeaseFor(waiter.Ttl).TotalSeconds * Stopwatch.Frequency));
+        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Ttl, waiter.NotifyLost, sentAt, lease);
     }
 
     // ───────────────────────────── internal messages ─────────────────────────────
@@ -797,7 +802,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         }
     }
 
-    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, TimeSpan Ttl, IActorRef NotifyLost, long SentAt)
+    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, TimeSpan Ttl, IActorRef NotifyLost, long SentAt, LockLease Lease)
     {
         public string LockId => Metadata.LockId;
     }

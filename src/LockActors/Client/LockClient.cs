@@ -16,8 +16,6 @@ public sealed class LockClient
     private readonly IActorRef _manager;
     private readonly LockActorsSettings _settings;
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _lostBeforeHandle = new(StringComparer.Ordinal);
-    private readonly IActorRef _relay;
 
     /// <summary>Creates a client that talks to <paramref name="manager"/>.</summary>
     public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
@@ -25,7 +23,6 @@ public sealed class LockClient
         ArgumentNullException.ThrowIfNull(system);
         _manager = manager ?? throw new ArgumentNullException(nameof(manager));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        _relay = system.ActorOf(Props.Create(() => new LostNotificationRelay(_handles, _lostBeforeHandle)));
     }
 
     /// <summary>Number of handles currently held through this client.</summary>
@@ -92,7 +89,7 @@ public sealed class LockClient
             WaitTimeout = wait > TimeSpan.Zero ? wait : null,
             OwnerId = options.OwnerId,
             OnStale = options.OnStale,
-            NotifyLost = _relay,
+            NotifyLost = ActorRefs.Nobody, // the handle learns of a loss from the grant's lease, with no message to race
         };
 
         // The actor answers the wait itself (grant, timeout or withdrawal); the Ask timeout only guards against a
@@ -113,12 +110,6 @@ public sealed class LockClient
 
         var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
         _handles[grant.LockId] = handle;
-        if (_lostBeforeHandle.TryRemove(grant.LockId, out var reason))
-        {
-            _handles.TryRemove(grant.LockId, out _);
-            handle.MarkLost(reason);
-        }
-
         return handle;
     }
 }

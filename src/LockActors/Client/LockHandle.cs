@@ -6,13 +6,13 @@ namespace LockActors.Client;
 
 /// <summary>
 /// A held lock. Dispose (or <see cref="ReleaseAsync"/>) to release it; <see cref="HandleLost"/> is cancelled if the lock
-/// is lost before that (taken over, removed, or renewals failing past the lease's safety margin).
+/// is lost before that (taken over, removed, or renewals failing past the lease's safety margin), and
+/// <see cref="CheckLease"/> says synchronously whether it is still certainly held.
 /// </summary>
 public sealed class LockHandle : IAsyncDisposable
 {
     private readonly IActorRef _manager;
     private readonly TimeSpan _operationTimeout;
-    private readonly CancellationTokenSource _lost = new();
     private readonly Action<LockHandle> _onFinished;
     private int _released;
 
@@ -40,17 +40,25 @@ public sealed class LockHandle : IAsyncDisposable
     public long FencingToken => Grant.FencingToken;
 
     /// <summary>Cancelled when the lock is lost before it is released. Stop touching the target when it fires.</summary>
-    public CancellationToken HandleLost => _lost.Token;
+    public CancellationToken HandleLost => Grant.Lease.Lost;
 
     /// <summary>Why the lock was lost, once <see cref="HandleLost"/> has fired.</summary>
-    public string? LostReason { get; private set; }
+    public string? LostReason => Grant.Lease.LostReason;
 
     /// <summary>True once released or lost.</summary>
-    public bool IsFinished => Volatile.Read(ref _released) != 0 || _lost.IsCancellationRequested;
+    public bool IsFinished => Volatile.Read(ref _released) != 0 || Grant.Lease.IsEnded;
+
+    /// <summary>
+    /// True only while the lock is certainly held (synchronous, no I/O; see <see cref="LockLease.CheckLease"/>). Call it
+    /// before each protected write: after a process pause it is false at once, before any timer has run.
+    /// </summary>
+    public bool CheckLease() => Grant.Lease.CheckLease();
 
     /// <summary>
     /// Releases the lock. Completes when the sidecar is removed (or handed to the next local waiter). Throws
     /// <see cref="LockNotHeldException"/> if the lock had been lost; calling it again after success does nothing.
+    /// A store error is thrown as such; the lock actor has then stopped renewing and keeps retrying the removal
+    /// until it succeeds or the lease runs out, and calling again waits for that retry.
     /// </summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
@@ -65,49 +73,34 @@ public sealed class LockHandle : IAsyncDisposable
         }
         catch
         {
-            Volatile.Write(ref _released, 0); // still held (store error): the caller may retry
+            Volatile.Write(ref _released, 0); // the caller may retry; the actor retries the removal meanwhile
             throw;
         }
 
         _onFinished(this);
     }
 
-    /// <summary>Releases the lock; a lock that was already lost is not an error here.</summary>
+    /// <summary>
+    /// Releases the lock; a lock that was already lost, or a lock actor system that has stopped, is not an error here.
+    /// Store errors are not thrown either: the lock actor keeps retrying the removal until it succeeds or the lease ends.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_lost.IsCancellationRequested)
+            if (!Grant.Lease.IsEnded || Volatile.Read(ref _released) == 0)
             {
                 await ReleaseAsync().ConfigureAwait(false);
             }
         }
-        catch (LockNotHeldException)
+        catch (Exception e) when (e is LockNotHeldException or LockActors.Storage.LockStoreException or AskTimeoutException)
         {
-            // Lost before the release: HandleLost already told the holder.
+            // Lost before the release (HandleLost already told the holder), or the release is being retried by the actor.
         }
         finally
         {
             Volatile.Write(ref _released, 1);
             _onFinished(this);
-            _lost.Dispose();
-        }
-    }
-
-    internal void MarkLost(string reason)
-    {
-        if (_lost.IsCancellationRequested || Volatile.Read(ref _released) != 0)
-        {
-            return;
-        }
-
-        LostReason = reason;
-        try
-        {
-            _lost.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
         }
     }
 }

@@ -7,7 +7,12 @@ namespace LockActors.Messages;
 /// <param name="LockId">Names this grant; pass it to <see cref="Release"/>.</param>
 /// <param name="FencingToken">Grows with every grant of this target; pass it to the resource you protect.</param>
 /// <param name="Metadata">What the sidecar says about this grant.</param>
-public sealed record LockGranted(string Target, string LockId, long FencingToken, LockMetadata Metadata);
+/// <param name="Lease">
+/// The grant's live lease: <see cref="LockLease.CheckLease"/> says synchronously whether it is still certainly held, and
+/// <see cref="LockLease.Lost"/> fires if it is lost. This is how an <c>Ask</c> caller (whose temporary sender cannot
+/// receive <see cref="LockLost"/>) learns of a loss.
+/// </param>
+public sealed record LockGranted(string Target, string LockId, long FencingToken, LockMetadata Metadata, LockLease Lease);
 
 /// <summary>The grant was released and its sidecar removed (or handed straight to the next local waiter).</summary>
 /// <param name="Target">The normalised target URI.</param>
