@@ -286,6 +286,11 @@ public sealed class FileLockStore : ILockStore
         {
             throw new StoreAccessDeniedException($"Permission denied writing next to '{key}'.", e);
         }
+        catch (IOException e) when (e.HResult is > 0 and < 4096)
+        {
+            // .NET on Unix carries the raw errno in HResult: map it like every other call here (ELOOP, ENAMETOOLONG, EROFS…).
+            throw ErrorFor(key, temp, "open", e.HResult);
+        }
     }
 
     private static SidecarVersion VersionOf(ulong inode, DateTimeOffset modifiedAt, long length, ReadOnlySpan<byte> content)
