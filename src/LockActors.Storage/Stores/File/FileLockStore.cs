@@ -101,7 +101,7 @@ public sealed class FileLockStore : ILockStore
         return path;
     }
 
-    /// <summary>The private temp name used next to <paramref name="sidecarPath"/>: short and of fixed length (28 bytes).</summary>
+    /// <summary>The private temp name used next to <paramref name="sidecarPath"/>: short and of fixed length (32 bytes).</summary>
     internal static string TempNameFor(string sidecarPath) =>
         Path.Combine(Path.GetDirectoryName(sidecarPath) ?? "/", TempPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
 
