@@ -77,7 +77,8 @@ public static class LockMetadataCodec
 
         try
         {
-            return Parse(key, content);
+            // A UTF-8 byte-order mark (some editors add one) is not JSON, and Utf8JsonReader does not skip it.
+            return Parse(key, content.StartsWith("\uFEFF"u8) ? content[3..] : content);
         }
         catch (JsonException e)
         {

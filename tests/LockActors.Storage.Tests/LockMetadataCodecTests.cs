@@ -49,6 +49,10 @@ public sealed class LockMetadataCodecTests
     }
 
     [Fact]
+    public void A_leading_utf8_byte_order_mark_is_tolerated() =>
+        Assert.Equal(Sample, LockMetadataCodec.Decode(Key, [0xEF, 0xBB, 0xBF, .. LockMetadataCodec.Encode(Sample)]));
+
+    [Fact]
     public void Zero_ttl_is_valid_and_means_never_stale_as_in_c2fo_vfs() =>
         Assert.Equal(TimeSpan.Zero, Decode("\"ttlMs\":0").Ttl);
 
