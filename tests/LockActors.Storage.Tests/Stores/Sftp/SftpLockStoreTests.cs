@@ -367,7 +367,7 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine($"SFTP requests: create {create}, replace (heartbeat) {replace}, read {read}, delete (release) {delete}");
         Assert.True(SftpSessionRequests.IsAvailable, "SSH.NET's internal session API moved; the store would refuse to start");
-        Assert.Equal((5, 12, 4, 8), (create, replace, read, delete));
+        Assert.Equal((5, 13, 5, 9), (create, replace, read, delete));
 
         var samples = new List<double>();
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("LOCKACTORS_SFTP_BENCH_ITERATIONS"), out var n) ? n : 200;
