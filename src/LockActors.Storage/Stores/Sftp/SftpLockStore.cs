@@ -323,12 +323,11 @@ public sealed class SftpLockStore : ILockStore
     }
 
     private static string KindOf(SftpFileAttributes a) =>
-        a.IsDirectory ? "directory" : a.IsSymbolicLink ? "symbolic link" : a.IsNamedPipe ? "FIFO" : a.IsCharacterDevice ? "character device"
-        : a.IsBlockDevice ? "block device" : a.IsSocket ? "socket" : "file of unknown type";
+        a.IsDirectory ? "a directory" : a.IsSymbolicLink ? "a symbolic link" : a.IsNamedPipe ? "a FIFO" : a.IsCharacterDevice ? "a character device"
+        : a.IsBlockDevice ? "a block device" : a.IsSocket ? "a socket" : "a file of unknown type";
 
     /// <summary>The sidecar path names something other than a regular file: refused, never opened or followed.</summary>
-    private static LockStoreException NotRegularFile(SidecarKey key, string kind) =>
-        new CorruptSidecarException(key, $"it is a {kind} on the SFTP server, not a regular file");
+    private static SidecarNotRegularFileException NotRegularFile(SidecarKey key, string kind) => new(key, kind);
 
     /// <summary>
     /// The name <c>prefix + baseName + suffix</c> in the sidecar's directory, shortened when it would exceed the 255-byte

@@ -79,14 +79,14 @@ public sealed class SftpHostileSidecarTests : IAsyncLifetime
         var key = NewKey();
         Plant(kind, key.Path);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)); // a FIFO opened for reading would hang
-        var read = await Assert.ThrowsAnyAsync<LockStoreException>(() => _store.ReadAsync(key, deadline.Token));
-        Assert.IsNotType<StoreUnavailableException>(read);
-        Assert.Contains(kind.Split('-')[0] switch { "symlink" or "dangling" => "symbolic link", "fifo" => "FIFO", "char" => "character device", var k => k }, read.Message, StringComparison.Ordinal);
+        var read = await Assert.ThrowsAsync<SidecarNotRegularFileException>(() => _store.ReadAsync(key, deadline.Token));
+        Assert.Equal(key, read.Key);
+        Assert.Equal(kind.Split('-')[0] switch { "symlink" or "dangling" => "a symbolic link", "fifo" => "a FIFO", "char" => "a character device", var k => "a " + k }, read.Kind);
 
         // A create never replaces it (the rename onto an existing name is refused); replace and delete refuse typed.
         Assert.Null(await _store.TryCreateAsync(key, Bytes("{\"mine\":1}"), deadline.Token));
-        await Assert.ThrowsAnyAsync<LockStoreException>(() => _store.TryReplaceAsync(key, Bytes("{\"mine\":2}"), new SidecarVersion("1.0.0"), deadline.Token));
-        await Assert.ThrowsAnyAsync<LockStoreException>(() => _store.TryDeleteAsync(key, new SidecarVersion("1.0.0"), deadline.Token));
+        await Assert.ThrowsAsync<SidecarNotRegularFileException>(() => _store.TryReplaceAsync(key, Bytes("{\"mine\":2}"), new SidecarVersion("1.0.0"), deadline.Token));
+        await Assert.ThrowsAsync<SidecarNotRegularFileException>(() => _store.TryDeleteAsync(key, new SidecarVersion("1.0.0"), deadline.Token));
         Assert.True(_raw.Exists(key.Path) || kind == "dangling-symlink");
     }
 
