@@ -111,6 +111,11 @@ LoadModule mod_sftp.c
   SFTPAuthorizedUserKeys file:$STATE/authorized_keys
   SFTPCompression off
 </IfModule>
+# ProFTPD refuses to overwrite by default (AllowOverwrite off); directories named overwrite-* allow it, so tests see
+# both configurations of the same server.
+<Directory $STATE/data/overwrite-*>
+  AllowOverwrite on
+</Directory>
 <Limit LOGIN>
   AllowUser $SFTP_USER
   DenyAll

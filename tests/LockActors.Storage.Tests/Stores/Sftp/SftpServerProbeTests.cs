@@ -4,6 +4,7 @@ using LockActors.TestServers;
 using LockActors.TestServers.Sftp;
 using Renci.SshNet;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace LockActors.Storage.Tests.Stores.Sftp;
 
@@ -12,7 +13,7 @@ namespace LockActors.Storage.Tests.Stores.Sftp;
 /// tests/servers/proftpd-sftp.sh) is refused with <see cref="StoreNotSafeException"/>, once, and the verdict is cached;
 /// OpenSSH passes, also when one create is raced from several separate connections.
 /// </summary>
-public sealed class SftpServerProbeTests
+public sealed class SftpServerProbeTests(ITestOutputHelper output)
 {
     private const string ProFtpd = "ProFTPD mod_sftp (tests/servers/proftpd-sftp.sh)";
 
@@ -22,9 +23,10 @@ public sealed class SftpServerProbeTests
         .WithCredentials(SftpCredentials.FromKeyFile(Var("KEY")))
         .WithHostKeySha256(Var("HOSTKEY_SHA256"));
 
-    private static string ProFtpdDirectory()
+    /// <summary>A fresh directory; under <c>overwrite-*</c> the test server sets AllowOverwrite on (off is ProFTPD's default).</summary>
+    private static string ProFtpdDirectory(bool allowOverwrite = false)
     {
-        var dir = Var("ROOT") + "/probe-" + Guid.NewGuid().ToString("N");
+        var dir = Var("ROOT") + (allowOverwrite ? "/overwrite-" : "/probe-") + Guid.NewGuid().ToString("N");
         using var client = ProFtpdClient(); // made by the test user, whom ProFTPD serves files as
         client.CreateDirectory(dir);
         return dir;
@@ -56,14 +58,17 @@ public sealed class SftpServerProbeTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir)); // no probe litter either
     }
 
-    [Fact]
-    public async Task ProFTPD_is_caught_by_its_rename_behaviour_even_when_its_name_is_not_recognised()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ProFTPD_is_caught_by_its_behaviour_even_when_its_name_is_not_recognised(bool allowOverwrite)
     {
-        var dir = ProFtpdDirectory();
+        var dir = ProFtpdDirectory(allowOverwrite);
         using var client = ProFtpdClient();
         var probe = new SftpServerProbe(client, _ => Task.FromResult(ProFtpdClient()), dir, dir + "/.lockactors-probe-test", "proftpd", racers: 4, rounds: 3,
             recogniseByIdentification: false);
         var flaw = await probe.RunAsync(CancellationToken.None);
+        output.WriteLine($"AllowOverwrite {(allowOverwrite ? "on" : "off")}: {flaw}");
         Assert.NotNull(flaw);
         Assert.DoesNotContain("identifies as", flaw, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
