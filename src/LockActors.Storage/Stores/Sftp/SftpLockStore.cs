@@ -46,7 +46,7 @@ namespace LockActors.Storage.Stores.Sftp;
 /// <para><b>Refusing unsafe servers</b>: before its first write to a server (host:port) the store runs
 /// <see cref="SftpServerProbe"/>: it refuses ProFTPD's mod_sftp by its SSH identification, checks on scratch files
 /// that CREAT|EXCL and a plain RENAME refuse an existing file (and a dangling symbolic link) with OpenSSH's
-/// SSH_FX_FAILURE, and races one create from 4 separate connections for 3 rounds (exactly one winner each). Any other
+/// SSH_FX_FAILURE, and races one create from 3 separate connections (2 extra SSH logins) for 3 rounds (exactly one winner each). Any other
 /// answer is a verdict: <see cref="StoreNotSafeException"/>, cached per server, so an unsafe server is refused on every
 /// call without being probed again. Known safe: OpenSSH's sftp-server and internal-sftp (Debian 12's OpenSSH 9.2 is what
 /// the tests run against) on a local file system with hard links. Known unsafe: ProFTPD mod_sftp (Debian
@@ -73,7 +73,7 @@ public sealed class SftpLockStore : ILockStore
     private static readonly TimeSpan ClockRefreshInterval = TimeSpan.FromMinutes(5);
 
     /// <summary>Separate connections the safety probe races one create from, and how many rounds: exactly one winner each.</summary>
-    private const int ProbeRacers = 4;
+    private const int ProbeRacers = 3;
     private const int ProbeRounds = 3;
 
     /// <summary>SSH_FX_FILE_ALREADY_EXISTS (SFTP v5+; sent by some servers to v3 clients too).</summary>
