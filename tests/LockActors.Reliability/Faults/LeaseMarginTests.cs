@@ -18,7 +18,7 @@ namespace LockActors.Reliability.Faults;
 public sealed class LeaseMarginTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(1);
-    private static readonly double[] Fractions = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.5];
+    private static readonly int[] PercentsOfTtl = [0, 10, 25, 50, 75, 90, 100, 150];
     private static readonly ConcurrentDictionary<string, double> MinMargins = new();
 
     public enum EstablishingWrite
@@ -28,33 +28,33 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
         Renewal,
     }
 
-    public static TheoryData<string, double, string> CreateCases() => Cases(("mem", "hang"), ("mem", "fail"), ("file", "hang"));
+    public static TheoryData<string, int, string> CreateCases() => Cases(("mem", "hang"), ("mem", "fail"), ("file", "hang"));
 
-    public static TheoryData<string, double, string> TakeoverCases() => Cases(("mem", "hang"), ("file", "fail"));
+    public static TheoryData<string, int, string> TakeoverCases() => Cases(("mem", "hang"), ("file", "fail"));
 
-    public static TheoryData<string, double, string> RenewalCases() => Cases(("mem", "hang"), ("file", "fail"));
+    public static TheoryData<string, int, string> RenewalCases() => Cases(("mem", "hang"), ("file", "fail"));
 
     [Theory]
     [MemberData(nameof(CreateCases))]
-    public Task Holder_whose_create_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, double fraction, string laterRenewals) =>
-        RunAsync(EstablishingWrite.Create, scheme, fraction, laterRenewals);
+    public Task Holder_whose_create_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, int replyDelayPercentOfTtl, string laterRenewals) =>
+        RunAsync(EstablishingWrite.Create, scheme, replyDelayPercentOfTtl, laterRenewals);
 
     [Theory]
     [MemberData(nameof(TakeoverCases))]
-    public Task Holder_whose_takeover_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, double fraction, string laterRenewals) =>
-        RunAsync(EstablishingWrite.Takeover, scheme, fraction, laterRenewals);
+    public Task Holder_whose_takeover_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, int replyDelayPercentOfTtl, string laterRenewals) =>
+        RunAsync(EstablishingWrite.Takeover, scheme, replyDelayPercentOfTtl, laterRenewals);
 
     [Theory]
     [MemberData(nameof(RenewalCases))]
-    public Task Holder_whose_renewal_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, double fraction, string laterRenewals) =>
-        RunAsync(EstablishingWrite.Renewal, scheme, fraction, laterRenewals);
+    public Task Holder_whose_renewal_reply_is_late_learns_of_the_loss_before_another_system_is_granted(string scheme, int replyDelayPercentOfTtl, string laterRenewals) =>
+        RunAsync(EstablishingWrite.Renewal, scheme, replyDelayPercentOfTtl, laterRenewals);
 
-    private static TheoryData<string, double, string> Cases(params (string Scheme, string Renewals)[] variants)
+    private static TheoryData<string, int, string> Cases(params (string Scheme, string Renewals)[] variants)
     {
-        var data = new TheoryData<string, double, string>();
+        var data = new TheoryData<string, int, string>();
         foreach (var (scheme, renewals) in variants)
         {
-            foreach (var f in Fractions)
+            foreach (var f in PercentsOfTtl)
             {
                 data.Add(scheme, f, renewals);
             }
@@ -63,7 +63,7 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
         return data;
     }
 
-    private async Task RunAsync(EstablishingWrite write, string scheme, double fraction, string laterRenewals)
+    private async Task RunAsync(EstablishingWrite write, string scheme, int percentOfTtl, string laterRenewals)
     {
         // A late reply must be delivered late, not turned into a timeout: the store timeout is above the longest delay.
         await using var env = new SharedStoreSystems(scheme, storeOperationTimeout: TimeSpan.FromSeconds(4));
@@ -71,7 +71,7 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
         var b = env.AddSystem("B");
         var target = env.NewTarget();
         var sidecar = SharedStoreSystems.SidecarName(target);
-        var delay = Ttl * fraction;
+        var delay = Ttl * percentOfTtl / 100;
         var renewalFault = laterRenewals == "hang" ? StoreFault.Hang() : StoreFault.FailBeforeApply;
 
         if (write == EstablishingWrite.Takeover)
@@ -85,7 +85,7 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
         var holder = new HolderObservation();
         var recorder = a.System.ActorOf(Props.Create(() => new LockLostRecorder(holder)));
         var aReply = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { NotifyLost = recorder }, TimeSpan.FromSeconds(15));
-        _ = aReply.ContinueWith(t => holder.OnReply(t), TaskScheduler.Default);
+        var aObserved = aReply.ContinueWith(holder.OnReply, TaskScheduler.Default);
 
         // B starts waiting once A's write is in the store (so B is the one that has to wait for A's lease to end).
         var aWrite = await env.Timeline.WaitForAsync(
@@ -127,8 +127,9 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
             aFailure = e;
         }
 
+        await aObserved;
         Assert.False(aFailure is AskTimeoutException, $"A's acquire got no answer: {aFailure}");
-        var label = string.Create(CultureInfo.InvariantCulture, $"{write} d={fraction:0.##}xTTL ({delay.TotalMilliseconds:0} ms) store={scheme} renewals={laterRenewals}");
+        var label = string.Create(CultureInfo.InvariantCulture, $"{write} d={percentOfTtl}% of TTL ({delay.TotalMilliseconds:0} ms) store={scheme} renewals={laterRenewals}");
         var bWrite = env.Timeline.Where(e => e.Store == "B" && e.Key == sidecar && e.IsSuccessfulWrite && e.Timestamp <= b1.At).LastOrDefault();
         output.WriteLine($"{label}: A write sent at {StoreTimeline.Format(aWrite.CallStarted)}, applied {StoreTimeline.Format(aWrite.Timestamp)}; B's winning write applied {(bWrite is null ? "?" : StoreTimeline.Format(bWrite.Timestamp))}; B granted {StoreTimeline.Format(b1.At)}");
 
