@@ -186,7 +186,8 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
                 // Checked at the moment of the grant: no earlier grant of this target may still be certainly held.
                 if (other.Grant.Lease.CheckLease())
                 {
-                    Violation($"overlap on {request.Target}: request {request.Id} ({request.Node.Name}, token {grant.FencingToken}) granted at {StoreTimeline.Format(at)} while request {other.Request.Id} ({other.Request.Node.Name}, token {other.Grant.FencingToken}) still had CheckLease() true");
+                    var releaseNote = other.ReleaseAskedAt is { } asked ? $" (its release was asked {Mono.Ms(asked, at):0} ms earlier and had not ended the lease)" : string.Empty;
+                    Violation($"overlap on {request.Target}: request {request.Id} ({request.Node.Name}, token {grant.FencingToken}) granted at {StoreTimeline.Format(at)} while request {other.Request.Id} ({other.Request.Node.Name}, token {other.Grant.FencingToken}) still had CheckLease() true{releaseNote}");
                 }
             }
 
@@ -226,6 +227,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
             if (hold is not null)
             {
                 hold.ReleaseAsked = true;
+                hold.ReleaseAskedAt = Mono.Now;
             }
         }
 
@@ -302,7 +304,11 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         lock (_gate)
         {
             unreleased = _holds.Where(h => !h.ReleaseAsked).ToList();
-            unreleased.ForEach(h => h.ReleaseAsked = true);
+            unreleased.ForEach(h =>
+            {
+                h.ReleaseAsked = true;
+                h.ReleaseAskedAt = Mono.Now;
+            });
         }
 
         await Task.WhenAll(unreleased.Select(ReleaseAsync));
@@ -353,5 +359,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         public LockHandle? Handle { get; } = handle;
 
         public bool ReleaseAsked { get; set; }
+
+        public long? ReleaseAskedAt { get; set; }
     }
 }
