@@ -35,6 +35,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private readonly List<(Request Request, CancellationTokenSource Cancel)> _cancellable = [];
     private readonly ConcurrentDictionary<string, int> _stats = new();
     private int _requestIds;
+    private string _fencing = "strict";
 
     /// <summary>What went wrong; empty when every invariant held.</summary>
     public IReadOnlyList<string> Violations
@@ -53,10 +54,11 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     {
         var systems = 2 + _random.Next(2);
         var targetCount = 2 + _random.Next(2);
-        await using var env = new SharedStoreSystems("mem", StoreTimeout, extraHocon: "lock-actors.passivate-after = 1s");
+        _fencing = _random.Next(2) == 0 ? "strict" : "hybrid-clock";
+        await using var env = new SharedStoreSystems("mem", StoreTimeout, extraHocon: $"lock-actors.passivate-after = 1s\nlock-actors.fencing = {_fencing}");
         var nodes = Enumerable.Range(0, systems).Select(i => env.AddSystem("S" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
         var targets = Enumerable.Range(0, targetCount).Select(_ => env.NewTarget()).ToArray();
-        log($"seed {seed}: {systems} systems, {targetCount} targets, {steps} steps, ttl {Ttl.TotalMilliseconds} ms, store timeout {StoreTimeout.TotalMilliseconds} ms");
+        log($"seed {seed}: fencing {_fencing}, {systems} systems, {targetCount} targets, {steps} steps, ttl {Ttl.TotalMilliseconds} ms, store timeout {StoreTimeout.TotalMilliseconds} ms");
 
         for (var step = 0; step < steps; step++)
         {
@@ -193,7 +195,17 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
             if (_lastToken.TryGetValue(request.Target, out var last) && grant.FencingToken <= last)
             {
-                Violation($"token went backwards on {request.Target}: request {request.Id} got {grant.FencingToken} after {last}");
+                var what = $"token went backwards on {request.Target}: request {request.Id} ({request.Node.Name}) got {grant.FencingToken} after {last}";
+                if (_fencing == "strict")
+                {
+                    Violation(what);
+                }
+                else
+                {
+                    // hybrid-clock promises order across a release only through the hosts' clocks; reported, not failed.
+                    Count("hybrid-clock-token-inversion");
+                    log($"seed {seed} NOTE (allowed by hybrid-clock fencing only): {what}");
+                }
             }
 
             _lastToken[request.Target] = Math.Max(last, grant.FencingToken);
