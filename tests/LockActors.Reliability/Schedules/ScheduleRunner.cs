@@ -110,7 +110,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void StartClientAcquire(LockSystem node, string target, TimeSpan wait)
     {
-        var request = NewRequest(node, target, wait == TimeSpan.Zero ? "try-acquire" : "acquire");
+        var request = NewRequest(node, target, wait == TimeSpan.Zero ? "try-acquire" : "acquire", wait);
         Task<LockHandle?> reply;
         if (wait == TimeSpan.Zero)
         {
@@ -151,7 +151,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void StartAskAcquire(LockSystem node, string target, TimeSpan? wait)
     {
-        var request = NewRequest(node, target, "ask-acquire");
+        var request = NewRequest(node, target, "ask-acquire", wait ?? TimeSpan.Zero);
         var timeout = (wait ?? TimeSpan.Zero) + (StoreTimeout * 4) + AnswerSlack;
         var reply = node.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { WaitTimeout = wait }, timeout);
         Track(request, reply.ContinueWith(
@@ -169,10 +169,21 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
             TaskContinuationOptions.ExecuteSynchronously));
     }
 
-    private Request NewRequest(LockSystem node, string target, string kind)
+    private Request NewRequest(LockSystem node, string target, string kind, TimeSpan wait)
     {
         Count(kind);
-        return new Request(Interlocked.Increment(ref _requestIds), node, target, kind, Mono.Now);
+        return new Request(Interlocked.Increment(ref _requestIds), node, target, kind, Mono.Now, wait);
+    }
+
+    /// <summary>Every request is answered within its wait plus a few store timeouts (the call, a re-read, a clean-up) and scheduling slack.</summary>
+    private void CheckAnsweredInTime(Request request)
+    {
+        var due = request.Wait + (StoreTimeout * 4) + TimeSpan.FromSeconds(2);
+        var took = Mono.Ms(request.StartedAt, Mono.Now);
+        if (took > due.TotalMilliseconds)
+        {
+            Violation($"request {request.Id} ({request.Kind} on {request.Node.Name} {request.Target}, wait {request.Wait.TotalMilliseconds:0} ms) answered after {took:0} ms, more than {due.TotalMilliseconds:0} ms");
+        }
     }
 
     private void Track(Request request, Task task) => _pending.Add(task);
@@ -180,6 +191,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private void OnGrant(Request request, LockGranted grant, LockHandle? handle)
     {
         var at = Mono.Now;
+        CheckAnsweredInTime(request);
         lock (_gate)
         {
             Count("granted");
@@ -216,6 +228,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private void OnFailure(Request request, Exception error)
     {
         Count("failed:" + error.GetType().Name);
+        CheckAnsweredInTime(request);
         switch (error)
         {
             case AskTimeoutException:
@@ -269,7 +282,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         }
         catch (AskTimeoutException)
         {
-            Violation($"release of request {hold.Request.Id} on {hold.Request.Target} got no answer");
+            Violation($"release of request {hold.Request.Id} ({hold.Request.Kind} on {hold.Request.Node.Name} {hold.Request.Target}, {(hold.Handle is null ? "Ask Release" : "LockHandle.ReleaseAsync")}) asked at {(hold.ReleaseAskedAt is { } asked ? StoreTimeline.Format(asked) : "?")} got no answer");
         }
         catch (Exception e) when (e is LockNotHeldException or StoreUnavailableException)
         {
@@ -328,7 +341,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         // Every target can be acquired again (stale sidecars of lost holders are taken over), then released.
         foreach (var target in targets)
         {
-            var request = NewRequest(nodes[0], target, "sweep");
+            var request = NewRequest(nodes[0], target, "sweep", (Ttl * 3) + TimeSpan.FromSeconds(1));
             try
             {
                 var handle = await nodes[0].Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = (Ttl * 3) + TimeSpan.FromSeconds(1) });
@@ -360,7 +373,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void Count(string what) => _stats.AddOrUpdate(what, 1, (_, n) => n + 1);
 
-    private sealed record Request(int Id, LockSystem Node, string Target, string Kind, long StartedAt);
+    private sealed record Request(int Id, LockSystem Node, string Target, string Kind, long StartedAt, TimeSpan Wait);
 
     private sealed class Hold(Request request, LockGranted grant, LockHandle? handle)
     {
