@@ -160,11 +160,12 @@ internal sealed partial class TargetLockActor
     // ───────────────────────────── grants and leases ─────────────────────────────
 
     /// <summary>A new grant for <paramref name="waiter"/>: its token is drawn now, before the write that carries it (rule 9).</summary>
-    private Grant? NewGrant(Waiter waiter)
+    private Grant? NewGrant(Waiter waiter, long? tokenFloor = null)
     {
-        if (FencingTokens.Next(_lastToken) is not { } token)
+        var floor = Math.Max(_lastToken, tokenFloor ?? 0);
+        if (FencingTokens.Next(floor) is not { } token)
         {
-            FailWaiter(waiter, new FencingTokenExhaustedException(_target.Normalized, _lastToken));
+            FailWaiter(waiter, new FencingTokenExhaustedException(_target.Normalized, floor));
             return null;
         }
 

@@ -184,12 +184,19 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
         else if (version is { } v)
         {
-            Granted(step.Waiter, step.Grant with { Version = v });
+            Granted(step.Waiter, Created(step.Grant, v));
         }
         else
         {
             Inspect(step.Waiter, attempt: 1);
         }
+    }
+
+    /// <summary>A confirmed create: its token is the one written plus the time since the send (see <see cref="FencingTokens"/>).</summary>
+    private static Grant Created(Grant grant, SidecarVersion version)
+    {
+        var token = FencingTokens.AfterCreate(grant.Token, Stopwatch.GetElapsedTime(grant.ConfirmedSentAt));
+        return grant with { Version = version, Metadata = grant.Metadata with { FencingToken = token } };
     }
 
     private void Inspect(Waiter waiter, int attempt) =>
@@ -252,8 +259,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
             if (takeOver)
             {
+                // The stale holder may have been handed up to token + ttl before its first renewal (see FencingTokens).
                 Log.Info("Taking over stale lock on {0} (age {1}, holder {2})", _target, snapshot.Age, holder?.LockId ?? "corrupt sidecar");
-                TakeOver(waiter, snapshot.Version);
+                TakeOver(waiter, snapshot.Version, holder is null ? _lastToken : FencingTokens.CoveredBy(holder.FencingToken, holder.Ttl));
                 return;
             }
         }
@@ -267,9 +275,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         WaitForRemoteHolder(holder, stale ? null : Staleness.TimeUntilStale(snapshot.Age, ttl, _store.Capabilities.ClockResolution, _settings.StaleGrace));
     }
 
-    private void TakeOver(Waiter waiter, SidecarVersion expected)
+    private void TakeOver(Waiter waiter, SidecarVersion expected, long? tokenFloor = null)
     {
-        if (NewGrant(waiter) is { } grant)
+        if (NewGrant(waiter, tokenFloor) is { } grant)
         {
             Run(new TakingOver(waiter, grant, expected), ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, expected, ct));
         }
@@ -590,7 +598,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         switch (write)
         {
             case Creating c when error is null && snapshot is not null && Names(c.Grant):
-                Granted(c.Waiter, c.Grant with { Version = snapshot.Version });
+                Granted(c.Waiter, Created(c.Grant, snapshot.Version));
                 break;
             case TakingOver t when error is null && snapshot is not null && Names(t.Grant):
                 Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
