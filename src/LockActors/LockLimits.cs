@@ -3,6 +3,9 @@ namespace LockActors;
 /// <summary>Bounds on what a caller may ask for; a request outside them fails with <see cref="InvalidLockRequestException"/>.</summary>
 public static class LockLimits
 {
+    /// <summary>The shortest TTL a request may ask for (100 ms): a lease must leave time for a renewal round trip.</summary>
+    public static readonly TimeSpan MinTtl = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The longest TTL a request may ask for (one day). Long jobs keep a lock with heartbeats, not a long TTL.</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1);
 

@@ -86,14 +86,20 @@ public sealed class LockManager : ReceiveActor
 
     private void Validate(ILockCommand command, LockTarget target, ILockStore store)
     {
+        if (command is Release release && string.IsNullOrEmpty(release.LockId))
+        {
+            throw new InvalidLockRequestException(target.Normalized, "a release must name the lock id it was granted");
+        }
+
         if (command is not Acquire acquire)
         {
             return;
         }
 
-        if (acquire.Ttl is { } ttl && (ttl <= TimeSpan.Zero || ttl > LockLimits.MaxTtl))
+        if (acquire.Ttl is { } ttl && (ttl < LockLimits.MinTtl || ttl > LockLimits.MaxTtl))
         {
-            throw new InvalidLockRequestException(target.Normalized, $"the TTL must be positive and at most {LockLimits.MaxTtl} (LockLimits.MaxTtl), not {ttl}");
+            throw new InvalidLockRequestException(target.Normalized,
+                $"the TTL must be between {LockLimits.MinTtl} (LockLimits.MinTtl) and {LockLimits.MaxTtl} (LockLimits.MaxTtl), not {ttl}");
         }
 
         if (acquire.WaitTimeout is { } wait && !IsValidWait(wait))
@@ -102,10 +108,10 @@ public sealed class LockManager : ReceiveActor
                 $"the wait timeout must be between zero and {LockLimits.MaxWait} (LockLimits.MaxWait), or Timeout.InfiniteTimeSpan to wait forever, not {wait}");
         }
 
-        if (acquire.OwnerId is { } owner && (owner.Length > LockLimits.MaxOwnerIdLength || owner.Any(char.IsControl)))
+        if (acquire.OwnerId is { } owner && (owner.Length > LockLimits.MaxOwnerIdLength || owner.Any(char.IsControl) || !IsWellFormedUtf16(owner)))
         {
             throw new InvalidLockRequestException(target.Normalized,
-                $"the owner id must be at most {LockLimits.MaxOwnerIdLength} characters without control characters (got {owner.Length} characters)");
+                $"the owner id must be at most {LockLimits.MaxOwnerIdLength} characters of well-formed text without control characters (got {owner.Length} characters)");
         }
 
         var effectiveTtl = acquire.Ttl ?? _settings.DefaultTtl;
@@ -120,6 +126,8 @@ public sealed class LockManager : ReceiveActor
             throw new StoreNotSafeException($"The {target.Scheme}:// store cannot create, replace and delete atomically ({store.Capabilities.Mechanism}); refusing to grant locks.");
         }
     }
+
+    private static bool IsWellFormedUtf16(string text) => System.Text.Unicode.Utf8.FromUtf16(text, new byte[text.Length * 3], out _, out _, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done;
 
     /// <summary>Zero (do not wait), a finite wait up to <see cref="LockLimits.MaxWait"/>, or infinite.</summary>
     internal static bool IsValidWait(TimeSpan wait) => LockLimits.IsInfinite(wait) || (wait >= TimeSpan.Zero && wait <= LockLimits.MaxWait);

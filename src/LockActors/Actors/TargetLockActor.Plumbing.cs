@@ -274,9 +274,22 @@ internal sealed partial class TargetLockActor
             ownSidecars.Add(new OwnSidecar(taken.LockId, null, taken.Metadata, Stopwatch.GetTimestamp() + ToTicks(taken.Ttl), 0));
         }
 
-        Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), _deferred.ToArray()));
+        // A step that owes someone an answer is redone by the next incarnation: its command goes first in line.
+        var redo = CommandOwedBy(_step).Concat(_deferred).ToArray();
+        Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), redo));
         // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
     }
+
+    /// <summary>The command to redo for an in-flight step whose reply the crash lost (waiters and holders are handed over separately).</summary>
+    private IEnumerable<(object Message, IActorRef Sender)> CommandOwedBy(Step? step) => step switch
+    {
+        Recovering recovering => CommandOwedBy(recovering.UnknownWrite),
+        ReadingInfo info => [(new GetLockInfo(_target.Normalized), info.ReplyTo)],
+        ReleasingForeign foreign => [(foreign.Release, foreign.ReplyTo)],
+        Releasing releasing => releasing.Releasers.Select(r => ((object)new Release(_target.Normalized, releasing.Released.LockId), r)),
+        HandingOver handingOver => [(new Release(_target.Normalized, handingOver.Released.LockId), handingOver.Releaser)],
+        _ => [],
+    };
 
     /// <inheritdoc />
     protected override void PostRestart(Exception reason)

@@ -88,11 +88,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case Release release when _holder?.LockId == release.LockId: ReleaseHeld(_holder, release, sender); break;
+            case Release release when _holder is { } held && held.LockId == release.LockId: ReleaseHeld(held, release, sender); break;
             case Release release: ReleaseWithoutLocalHolder(release, sender); break;
-            case AbandonedGrant abandoned when _holder?.LockId == abandoned.LockId:
+            case AbandonedGrant abandoned when _holder is { } held && held.LockId == abandoned.LockId:
                 Log.Info("Releasing grant {0} on {1}: {2}", abandoned.LockId, _target, abandoned.Reason);
-                ReleaseHeld(_holder, new Release(_target.Normalized, abandoned.LockId), ActorRefs.Nobody);
+                ReleaseHeld(held, new Release(_target.Normalized, abandoned.LockId), ActorRefs.Nobody);
                 break;
             case AbandonedGrant: break; // already released or lost
             case GetLockInfo when _holder is { } held: sender.Tell(LocalInfo(held)); break;
@@ -426,6 +426,10 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             {
                 Abandon(step.Renewed with { Version = landed });
             }
+            else if (error is not null && _ownSidecars.ContainsKey(step.Held.LockId))
+            {
+                Run(new Recovering(new CleaningUp(_ownSidecars[step.Held.LockId])), ct => _store.ReadAsync(_target.Sidecar, ct));
+            }
 
             return;
         }
@@ -593,14 +597,14 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     private void OnRecovered(Step write, SidecarSnapshot? snapshot, Exception? error)
     {
         var current = snapshot is null ? null : Decode(snapshot).Holder;
-        bool Names(Grant grant) => current?.LockId == grant.LockId;
+        bool Names(string lockId) => current is not null && current.LockId == lockId;
 
         switch (write)
         {
-            case Creating c when error is null && snapshot is not null && Names(c.Grant):
+            case Creating c when error is null && snapshot is not null && Names(c.Grant.LockId):
                 Granted(c.Waiter, Created(c.Grant, snapshot.Version));
                 break;
-            case TakingOver t when error is null && snapshot is not null && Names(t.Grant):
+            case TakingOver t when error is null && snapshot is not null && Names(t.Grant.LockId):
                 Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
                 break;
             case Creating c:
@@ -617,7 +621,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case Renewing r when error is not null:
                 RetryRenewalSoon(); // cannot tell: keep trying; the lease clock decides
                 break;
-            case Renewing r when snapshot is not null && Names(r.Held):
+            case Renewing r when snapshot is not null && Names(r.Held.LockId):
                 _holder = r.Held with { Version = snapshot.Version }; // still ours (a late renewal may have landed): keep the confirmed send time
                 RetryRenewalSoon();
                 break;
@@ -625,7 +629,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 Lose("another process took over or removed the sidecar", r.Held, sidecarMayBeOurs: false);
                 break;
 
-            case Releasing rel when error is null && (snapshot is null || !Names(rel.Released)):
+            case Releasing rel when error is null && (snapshot is null || !Names(rel.Released.LockId)):
                 _ownSidecars.Remove(rel.Released.LockId);
                 Reply(rel.Releasers, snapshot is null
                     ? new LockReleased(_target.Normalized, rel.Released.LockId)
@@ -638,16 +642,27 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 Abandon(rel.Released with { Version = snapshot?.Version ?? rel.Released.Version });
                 break;
 
-            case HandingOver h when error is null && snapshot is not null && Names(h.NextGrant):
+            case HandingOver h when error is null && snapshot is not null && Names(h.NextGrant.LockId):
                 h.Releaser.Tell(new LockReleased(_target.Normalized, h.Released.LockId));
                 Granted(h.Next, h.NextGrant with { Version = snapshot.Version });
                 break;
-            case HandingOver h when error is null && (snapshot is null || !Names(h.Released)):
+            case HandingOver h when error is null && (snapshot is null || !Names(h.Released.LockId)):
                 h.Releaser.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, h.Released.LockId, "it was taken over or removed before the release")));
                 break;
             case HandingOver h:
                 // Still the releaser's sidecar (or unreadable): fall back to a plain release; the waiter is served after it.
                 RunRelease(new Releasing(h.Released with { Version = snapshot?.Version ?? h.Released.Version }, [h.Releaser]));
+                break;
+
+            case CleaningUp c when error is null && snapshot is not null && Names(c.Sidecar.LockId) && snapshot.Version != c.Sidecar.Version:
+                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { Version = snapshot.Version, NextAttempt = 0 }; // ours, newer version: retry
+                break;
+            case CleaningUp c when error is not null && Stopwatch.GetTimestamp() < c.Sidecar.RetryUntil:
+                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { NextAttempt = Stopwatch.GetTimestamp() + ToTicks(_settings.PollInterval) };
+                Timers.StartSingleTimer(CleanUpTimer, CleanUp.Instance, _settings.PollInterval);
+                break;
+            case CleaningUp c:
+                _ownSidecars.Remove(c.Sidecar.LockId); // gone, someone else's, or out of time
                 break;
         }
     }
@@ -698,9 +713,16 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         var sidecar = step.Sidecar;
         var now = Stopwatch.GetTimestamp();
+        if (removed == false)
+        {
+            // Refused: changed since. A renewal of ours may have landed late: re-read, and retry with its version if so.
+            Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
+            return;
+        }
+
         if (error is null || now >= sidecar.RetryUntil)
         {
-            _ownSidecars.Remove(sidecar.LockId); // removed, refused (changed since: not ours any more), or out of time
+            _ownSidecars.Remove(sidecar.LockId); // removed, or out of time (stale on the store by now)
             return;
         }
 

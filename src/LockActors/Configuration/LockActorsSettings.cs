@@ -92,7 +92,7 @@ public sealed record LockActorsSettings
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid key; returns this when valid.</summary>
     public LockActorsSettings Validated()
     {
-        Require(DefaultTtl > TimeSpan.Zero && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be positive and at most {LockLimits.MaxTtl}");
+        Require(DefaultTtl >= LockLimits.MinTtl && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be between {LockLimits.MinTtl} and {LockLimits.MaxTtl}");
         Require(LeaseSafetyMargin is >= 0.05 and <= 0.9, "lease-safety-margin", "must be between 0.05 and 0.9");
         Require(HeartbeatInterval is null || (HeartbeatInterval > TimeSpan.Zero && HeartbeatInterval <= TrustedLeaseFor(DefaultTtl) / 2),
             "heartbeat-interval", $"must be positive and at most default-ttl * (1 - lease-safety-margin) / 2 = {TrustedLeaseFor(DefaultTtl) / 2} so a renewal can fail once without losing the lease");

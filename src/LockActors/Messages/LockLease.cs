@@ -19,7 +19,14 @@ public sealed class LockLease
     private long _validUntil;
     private string? _lostReason;
 
-    internal LockLease(long validUntilTimestamp) => _validUntil = validUntilTimestamp;
+    internal LockLease(long validUntilTimestamp)
+    {
+        _validUntil = validUntilTimestamp;
+        // Its own timer fires Lost at the deadline even when the lock actor's timer or mailbox is late (a loaded or
+        // paused process); the actor's lease check then finds the lease ended and gives the sidecar up.
+        _lost.Token.UnsafeRegister(static state => ((LockLease)state!).OnDeadline(), this);
+        ArmDeadlineTimer(validUntilTimestamp);
+    }
 
     /// <summary>
     /// True only while the lease is certainly held: not released, not lost, and the last confirmed write was sent
@@ -76,13 +83,20 @@ public sealed class LockLease
 
             if (Interlocked.CompareExchange(ref _validUntil, validUntilTimestamp, current) == current)
             {
+                ArmDeadlineTimer(validUntilTimestamp);
                 return;
             }
         }
     }
 
     /// <summary>Ends the lease after a clean release: <see cref="CheckLease"/> turns false, <see cref="Lost"/> does not fire.</summary>
-    internal void EndReleased() => Interlocked.Exchange(ref _validUntil, Ended);
+    internal void EndReleased()
+    {
+        if (Interlocked.Exchange(ref _validUntil, Ended) != Ended)
+        {
+            DisarmDeadlineTimer();
+        }
+    }
 
     /// <summary>Ends the lease as lost and fires <see cref="Lost"/> (callbacks run on the thread pool, never on the caller's thread).</summary>
     internal void MarkLost(string reason)
@@ -94,5 +108,37 @@ public sealed class LockLease
 
         Interlocked.CompareExchange(ref _lostReason, reason, null);
         ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _lost, preferLocal: false);
+    }
+
+    private void ArmDeadlineTimer(long validUntilTimestamp)
+    {
+        var left = validUntilTimestamp - Stopwatch.GetTimestamp();
+        try
+        {
+            _lost.CancelAfter(left > 0 ? Stopwatch.GetElapsedTime(0, left) + TimeSpan.FromMilliseconds(1) : TimeSpan.Zero);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void DisarmDeadlineTimer()
+    {
+        try
+        {
+            _lost.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Lost fired: by <see cref="MarkLost"/>, or by the deadline timer (then the lease ends here, with its reason).</summary>
+    private void OnDeadline()
+    {
+        if (Interlocked.Exchange(ref _validUntil, Ended) != Ended)
+        {
+            Interlocked.CompareExchange(ref _lostReason, "the lease ran out before a renewal was confirmed (deadline counted from the send of the last confirmed write)", null);
+        }
     }
 }
