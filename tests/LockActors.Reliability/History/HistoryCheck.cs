@@ -134,7 +134,7 @@ public sealed class HistoryCheck
 
                 if (token <= lastBeginToken)
                 {
-                    InterleavedWrites++;
+                    TokenFaults++;
                     _violations.Add($"TOKEN order {name}:{lineNumber}: BEGIN {token} after BEGIN {lastBeginToken}");
                 }
 
