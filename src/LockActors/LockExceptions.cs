@@ -22,9 +22,16 @@ public sealed class LockAlreadyHeldException(string target, LockMetadata? holder
     public LockMetadata? Holder { get; } = holder;
 }
 
-/// <summary>The lock stayed held for the whole wait. Nothing was changed.</summary>
-public sealed class LockAcquireTimeoutException(string target, TimeSpan waited)
-    : TimeoutException($"Timed out after {waited} waiting for the lock on '{target}'.")
+/// <summary>
+/// The lock stayed held (or the store kept failing) for the whole wait. Nothing was changed. A <see cref="TimeoutException"/>
+/// as in DistributedLock; catch <see cref="TimeoutException"/> or this type.
+/// </summary>
+public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null)
+    : TimeoutException(
+        lastStoreError is null
+            ? $"Timed out after {waited} waiting for the lock on '{target}'."
+            : $"Timed out after {waited} waiting for the lock on '{target}'; the last store error was: {lastStoreError.Message}",
+        lastStoreError)
 {
     /// <summary>The target.</summary>
     public string Target { get; } = target;
@@ -48,3 +55,10 @@ public sealed class InvalidLockRequestException(string target, string reason)
 /// <summary>Too many callers are already queued for this target (<c>lock-actors.max-waiters-per-target</c>).</summary>
 public sealed class LockQueueFullException(string target, int limit)
     : LockException(target, $"More than {limit} callers are already waiting for '{target}'.");
+
+/// <summary>
+/// The target's fencing token is already <see cref="long.MaxValue"/> (a hostile or broken sidecar): no greater token
+/// exists, so no grant can be made. Tokens saturate; they never wrap. Nothing was changed.
+/// </summary>
+public sealed class FencingTokenExhaustedException(string target, long lastToken)
+    : LockException(target, $"The fencing token of '{target}' is already {lastToken}; no greater token can be issued, so the lock cannot be granted.");

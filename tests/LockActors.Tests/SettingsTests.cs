@@ -29,7 +29,9 @@ public sealed class SettingsTests
     [InlineData("lock-actors.max-poll-interval = 1ms", "max-poll-interval")]
     [InlineData("lock-actors.store-operation-timeout = 0s", "store-operation-timeout")]
     [InlineData("lock-actors.max-waiters-per-target = 0", "max-waiters-per-target")]
-    [InlineData("lock-actors.on-stale = sometimes", "name")]
+    [InlineData("lock-actors.on-stale = sometimes", "on-stale")]
+    [InlineData("lock-actors.fencing = sometimes", "fencing")]
+    [InlineData("lock-actors.default-ttl = 2d", "default-ttl")]
     public void Invalid_settings_are_rejected_naming_the_key(string hocon, string key)
     {
         var error = Assert.Throws<ArgumentException>(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)));

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
@@ -8,7 +9,8 @@ namespace LockActors.Actors;
 /// <summary>
 /// The supervisor: validates each request, routes it by normalised target URI to that file's
 /// <see cref="TargetLockActor"/> (creating it on demand), passivates idle children without losing messages,
-/// and restarts a failed child (which then rebuilds its state from the sidecar).
+/// and restarts a failed child (which then rebuilds its state from the sidecar). A grant that could not be delivered
+/// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
 /// </summary>
 public sealed class LockManager : ReceiveActor
 {
@@ -29,7 +31,14 @@ public sealed class LockManager : ReceiveActor
         Receive<PassivationDeclined>(d => EndPassivation(d.Child, stopped: false));
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
+        Receive<DeadLetter>(OnDeadLetter);
     }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     /// <summary>Props for the manager.</summary>
     public static Props Props(LockActorsSettings settings, LockStoreRegistry stores) =>
@@ -39,7 +48,18 @@ public sealed class LockManager : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: _ => Directive.Restart);
 
-    private void Route(ILockCommand command)
+    private void Route(ILockCommand command) => Route(command, Sender);
+
+    /// <summary>A grant nobody received (rule 10: every grant has a reachable owner): its target actor releases it.</summary>
+    private void OnDeadLetter(DeadLetter letter)
+    {
+        if (letter.Message is LockGranted granted && !granted.Lease.IsEnded)
+        {
+            Route(new AbandonedGrant(granted.Target, granted.LockId, "the grant could not be delivered: its requester had given up"), ActorRefs.Nobody);
+        }
+    }
+
+    private void Route(ILockCommand command, IActorRef sender)
     {
         LockTarget target;
         ILockStore store;
@@ -51,17 +71,17 @@ public sealed class LockManager : ReceiveActor
         }
         catch (Exception e) when (e is LockStoreException or LockException or ArgumentException)
         {
-            Sender.Tell(new Status.Failure(e));
+            sender.Tell(new Status.Failure(e));
             return;
         }
 
         if (_passivating.TryGetValue(target.Normalized, out var buffer))
         {
-            buffer.Add((command, Sender));
+            buffer.Add((command, sender));
             return;
         }
 
-        ChildFor(target, store).Forward(command);
+        ChildFor(target, store).Tell(command, sender);
     }
 
     private void Validate(ILockCommand command, LockTarget target, ILockStore store)
@@ -71,14 +91,21 @@ public sealed class LockManager : ReceiveActor
             return;
         }
 
-        if (acquire.Ttl is { } ttl && ttl <= TimeSpan.Zero)
+        if (acquire.Ttl is { } ttl && (ttl <= TimeSpan.Zero || ttl > LockLimits.MaxTtl))
         {
-            throw new InvalidLockRequestException(target.Normalized, $"the TTL must be positive, not {ttl}");
+            throw new InvalidLockRequestException(target.Normalized, $"the TTL must be positive and at most {LockLimits.MaxTtl} (LockLimits.MaxTtl), not {ttl}");
         }
 
-        if (acquire.WaitTimeout is { } wait && wait < TimeSpan.Zero)
+        if (acquire.WaitTimeout is { } wait && !IsValidWait(wait))
         {
-            throw new InvalidLockRequestException(target.Normalized, $"the wait timeout must not be negative, not {wait}");
+            throw new InvalidLockRequestException(target.Normalized,
+                $"the wait timeout must be between zero and {LockLimits.MaxWait} (LockLimits.MaxWait), or Timeout.InfiniteTimeSpan to wait forever, not {wait}");
+        }
+
+        if (acquire.OwnerId is { } owner && (owner.Length > LockLimits.MaxOwnerIdLength || owner.Any(char.IsControl)))
+        {
+            throw new InvalidLockRequestException(target.Normalized,
+                $"the owner id must be at most {LockLimits.MaxOwnerIdLength} characters without control characters (got {owner.Length} characters)");
         }
 
         var effectiveTtl = acquire.Ttl ?? _settings.DefaultTtl;
@@ -93,6 +120,9 @@ public sealed class LockManager : ReceiveActor
             throw new StoreNotSafeException($"The {target.Scheme}:// store cannot create, replace and delete atomically ({store.Capabilities.Mechanism}); refusing to grant locks.");
         }
     }
+
+    /// <summary>Zero (do not wait), a finite wait up to <see cref="LockLimits.MaxWait"/>, or infinite.</summary>
+    internal static bool IsValidWait(TimeSpan wait) => LockLimits.IsInfinite(wait) || (wait >= TimeSpan.Zero && wait <= LockLimits.MaxWait);
 
     private IActorRef ChildFor(LockTarget target, ILockStore store)
     {
@@ -137,7 +167,9 @@ public sealed class LockManager : ReceiveActor
 
         foreach (var (message, sender) in buffered)
         {
-            Self.Tell(message, sender); // re-route: a fresh child is created for a stopped one
+            // Routed now, in arrival order: re-sending them to ourselves would put them behind later messages
+            // (a CancelAcquire could overtake its own Acquire). A fresh child is created for a stopped one.
+            Route((ILockCommand)message, sender);
         }
     }
 

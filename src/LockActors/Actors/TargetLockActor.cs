@@ -8,21 +8,23 @@ using LockActors.Storage;
 namespace LockActors.Actors;
 
 /// <summary>
-/// One actor per target file. Serialises every request for the file (FIFO waiters), owns the sidecar I/O,
-/// the renewal and lease timers, and replies with typed results. The sidecar is the source of truth: a
-/// restarted actor re-reads it and carries on; an idle actor asks its parent to passivate it.
+/// One actor per target file. Serialises every request for the file (FIFO waiters), owns the sidecar I/O, the
+/// renewal and lease timers, and replies with typed results. The sidecar is the source of truth: a restarted actor
+/// re-reads it and carries on; an idle actor asks its parent to passivate it.
 /// </summary>
 /// <remarks>
-/// States: <see cref="Free"/> (nobody here holds the lock), <see cref="Held"/> (a caller of this actor system holds it,
-/// renewals running), <see cref="Busy"/> (one store operation in flight; commands that need a settled state are
-/// stashed) and <see cref="AwaitingRecovery"/> (first moments after a restart).
+/// Two facts describe the actor at any time: <see cref="_holder"/>, the local grant that is held (renewals running),
+/// and <see cref="_step"/>, the one store operation in flight (<see cref="Creating"/>, <see cref="Inspecting"/>,
+/// <see cref="TakingOver"/>, <see cref="Renewing"/>, <see cref="Releasing"/>, <see cref="HandingOver"/>,
+/// <see cref="Recovering"/>, …). With no step in flight the actor is <em>free</em> (no holder) or <em>held</em>.
+/// Commands that need a settled actor wait in <see cref="_deferred"/>, in arrival order.
+/// Every lease counts from when its write was sent; a grant whose lease ran out before its reply is never handed
+/// out; tokens are drawn before the write that carries them; every write with an unknown outcome is followed by a
+/// re-read; every grant nobody holds any more is removed or reclaimed (protocol rules 8–10). Nothing read from the
+/// store and nothing a caller passes can throw out of a handler (rule 11).
 /// </remarks>
-internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
+internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 {
-    private const string HeartbeatTimer = "heartbeat";
-    private const string LeaseTimer = "lease";
-    private const string PollTimer = "poll";
-
     // Environment.MachineName is a gethostname(2) call on every read: ~5% of the acquire CPU in the P1 profile.
     private static readonly string HostName = Environment.MachineName;
 
@@ -31,17 +33,13 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
     private readonly LockActorsSettings _settings;
     private readonly string _instanceId;
     private readonly LinkedList<Waiter> _waiters = new();
+    private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
+    private readonly Dictionary<string, OwnSidecar> _ownSidecars = new(StringComparer.Ordinal);
     private ILoggingAdapter? _logger; // created on first use: a logger per idle actor costs ~0.5 KB (P5)
     private Grant? _holder;
+    private Step? _step;
     private long _lastToken;
-    private int _createAttempts;
     private TimeSpan _pollDelay;
-    private long _opSeq;
-    private Action<StoreReply>? _onStoreReply;
-    private readonly Receive _free;
-    private readonly Receive _held;
-    private readonly Receive _busy;
-    private readonly Receive _awaitingRecovery;
 
     /// <summary>Creates the actor for one target.</summary>
     public TargetLockActor(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId)
@@ -51,212 +49,219 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         _settings = settings;
         _instanceId = instanceId;
         _pollDelay = settings.PollInterval;
-        _free = Free;
-        _held = Held;
-        _busy = Busy;
-        _awaitingRecovery = AwaitingRecovery;
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <inheritdoc />
-    public IStash Stash { get; set; } = null!;
-
-    /// <summary>Props for the actor of <paramref name="target"/>.</summary>
-    public static Props Props(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) =>
-        Akka.Actor.Props.CreateBy(new Producer(target, store, settings, instanceId)); // no expression tree or reflection per child
-
     private ILoggingAdapter Log => _logger ??= Context.GetLogger();
 
-    private bool IsIdle => _holder is null && _waiters.Count == 0 && _onStoreReply is null;
-
-    // ───────────────────────────── states ─────────────────────────────
-
-    // Each state is a plain switch installed with Become(cached delegate). ReceiveActor's Become(Action) rebuilt and
-    // re-compiled the whole handler table (MakeGenericType, delegate lists) on every store operation: that dominated
-    // the CPU profile of the fan-out benchmark (P1).
-    private bool Free(object message)
-    {
-        switch (message)
-        {
-            case Acquire acquire: Enqueue(acquire); return true;
-            case Release release: ReleaseWithoutLocalHolder(release); return true;
-            case GetLockInfo: ReadInfo(); return true;
-            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
-            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
-            case PollStore: ServeNext(); return true;
-            case ReceiveTimeout: RequestPassivationIfIdle(); return true;
-            case StopIfIdle: StopOrDecline(); return true;
-            case Recovered recovered: Recover(recovered); return true;
-            case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
-            case Heartbeat or LeaseCheck: return true;
-            default: return false;
-        }
-    }
-
-    private bool Held(object message)
-    {
-        switch (message)
-        {
-            case Acquire acquire: Enqueue(acquire); return true;
-            case Release release: ReleaseHeld(release); return true;
-            case GetLockInfo: Sender.Tell(LocalInfo(_holder!)); return true;
-            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
-            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
-            case Heartbeat: Renew(); return true;
-            case LeaseCheck: CheckLease(); return true;
-            case PollStore or ReceiveTimeout: return true;
-            case StopIfIdle: StopOrDecline(); return true;
-            case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
-            default: return false;
-        }
-    }
-
-    private bool Busy(object message)
-    {
-        switch (message)
-        {
-            case StoreReply reply: OnStoreReply(reply); return true;
-            case Acquire acquire: Enqueue(acquire); return true;
-            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); return true;
-            case WaiterExpired expired: Withdraw(expired.RequestId, null); return true;
-            case LeaseCheck: CheckLease(); return true; // a hung store call must not stop the holder learning it lost the lease
-            case Heartbeat or PollStore or ReceiveTimeout: return true;
-            case StopIfIdle: StopOrDecline(); return true;
-            default: Stash.Stash(); return true;
-        }
-    }
-
-    private bool AwaitingRecovery(object message)
-    {
-        if (message is Recovered recovered)
-        {
-            Become(_free);
-            Recover(recovered);
-            Stash.UnstashAll();
-        }
-        else
-        {
-            Stash.Stash();
-        }
-
-        return true;
-    }
+    // ───────────────────────────── dispatch ─────────────────────────────
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
     {
-        if (!Free(message))
+        switch (message)
         {
-            Unhandled(message);
+            case StoreReply reply: OnStoreReply(reply); break;
+            case StoreOpTimedOut timedOut: OnStoreOpTimedOut(timedOut); break;
+            case Acquire acquire: Enqueue(acquire, Sender); break;
+            case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); break;
+            case WaiterExpired expired: Withdraw(expired.RequestId, null); break;
+            case Terminated terminated: OnPartyTerminated(terminated.ActorRef); break;
+            case LeaseCheck: CheckLease(); break;
+            case Heartbeat: RenewIfSettled(); break;
+            case PollStore: ServeNext(); break;
+            case CleanUp: CleanUpIfSettled(); break;
+            case GetLockInfo when _holder is { } held && _step is not Releasing and not HandingOver: Sender.Tell(LocalInfo(held)); break;
+            case Release or GetLockInfo or AbandonedGrant: DeferOrHandle(message, Sender); break;
+            case Recovered recovered: Recover(recovered); break;
+            case ReceiveTimeout: RequestPassivationIfIdle(); break;
+            case StopIfIdle: StopOrDecline(); break;
+            case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
+            default: Unhandled(message); break;
+        }
+    }
+
+    /// <summary>Commands that need a settled actor (no store step in flight).</summary>
+    private void HandleSettled(object message, IActorRef sender)
+    {
+        switch (message)
+        {
+            case Release release when _holder?.LockId == release.LockId: ReleaseHeld(_holder, release, sender); break;
+            case Release release: ReleaseWithoutLocalHolder(release, sender); break;
+            case AbandonedGrant abandoned when _holder?.LockId == abandoned.LockId:
+                Log.Info("Releasing grant {0} on {1}: {2}", abandoned.LockId, _target, abandoned.Reason);
+                ReleaseHeld(_holder, new Release(_target.Normalized, abandoned.LockId), ActorRefs.Nobody);
+                break;
+            case AbandonedGrant: break; // already released or lost
+            case GetLockInfo when _holder is { } held: sender.Tell(LocalInfo(held)); break;
+            case GetLockInfo: Run(new ReadingInfo(sender), ct => _store.ReadAsync(_target.Sidecar, ct)); break;
+        }
+    }
+
+    /// <summary>Routes a store reply to the step that started the operation.</summary>
+    private void OnStepCompleted(Step step, object? result, Exception? error)
+    {
+        switch (step)
+        {
+            case Creating creating: OnCreated(creating, (SidecarVersion?)result, error); break;
+            case Inspecting inspecting: OnInspected(inspecting, (SidecarSnapshot?)result, error); break;
+            case TakingOver takingOver: OnTakenOver(takingOver, (SidecarVersion?)result, error); break;
+            case Renewing renewing: OnRenewed(renewing, (SidecarVersion?)result, error); break;
+            case Releasing releasing: OnReleased(releasing, (bool?)result, error); break;
+            case HandingOver handingOver: OnHandedOver(handingOver, (SidecarVersion?)result, error); break;
+            case Recovering recovering: OnRecovered(recovering.UnknownWrite, (SidecarSnapshot?)result, error); break;
+            case CleaningUp cleaningUp: OnCleanedUp(cleaningUp, (bool?)result, error); break;
+            case ReadingInfo readingInfo: OnInfoRead(readingInfo, (SidecarSnapshot?)result, error); break;
+            case ReleasingForeign foreign: OnForeignReleaseStep(foreign, result, error); break;
         }
     }
 
     // ───────────────────────────── acquiring ─────────────────────────────
 
-    private void Enqueue(Acquire request)
+    private void Enqueue(Acquire request, IActorRef requester)
     {
-        var waits = request.WaitTimeout is { } wait && wait > TimeSpan.Zero;
-        if (_holder is not null && !waits)
+        var waits = request.WaitTimeout is { } wait && (wait > TimeSpan.Zero || LockLimits.IsInfinite(wait));
+        if ((_holder is not null || _step is Releasing or HandingOver) && !waits)
         {
-            Sender.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, _holder.Metadata)));
+            requester.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, _holder?.Metadata)));
             return;
         }
 
         if (_waiters.Count >= _settings.MaxWaitersPerTarget)
         {
-            Sender.Tell(new Status.Failure(new LockQueueFullException(_target.Normalized, _settings.MaxWaitersPerTarget)));
+            requester.Tell(new Status.Failure(new LockQueueFullException(_target.Normalized, _settings.MaxWaitersPerTarget)));
             return;
         }
 
-        var waiter = new Waiter(request, Sender, request.NotifyLost ?? Sender, request.Ttl ?? _settings.DefaultTtl, waits, Stopwatch.GetTimestamp());
+        var waiter = new Waiter(request, requester, request.NotifyLost ?? requester, request.Ttl ?? _settings.DefaultTtl, waits, Stopwatch.GetTimestamp());
         _waiters.AddLast(waiter);
         if (waits)
         {
-            Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(request.RequestId), request.WaitTimeout!.Value);
+            WatchParty(requester); // a requester that dies while queued is withdrawn (rule 10)
+            if (!LockLimits.IsInfinite(request.WaitTimeout!.Value))
+            {
+                Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(request.RequestId), request.WaitTimeout!.Value);
+            }
         }
 
-        // While a poll for a remote holder is pending, queued waiters wait for it; a caller who will not wait
-        // gets an answer now.
-        if (_onStoreReply is null && _holder is null && (!waits || !Timers.IsTimerActive(PollTimer)))
-        {
-            ServeNext();
-        }
+        ServeNext();
     }
 
-    /// <summary>Starts serving the first live waiter, if the lock is not held here and no store call is in flight.</summary>
+    /// <summary>Starts serving the first waiter, if the lock is not held here and no store step is in flight.</summary>
     private void ServeNext()
     {
-        if (_holder is not null || _onStoreReply is not null || _waiters.First is not { } head)
+        if (_step is not null || _holder is not null || _waiters.Count == 0)
         {
             return;
         }
 
-        Timers.Cancel(PollTimer);
-        TryCreateFor(head.Value);
+        // While a re-read is scheduled, waiters wait for it; a caller who will not wait is answered now.
+        if (!Timers.IsTimerActive(PollTimer))
+        {
+            Create(_waiters.First!.Value);
+        }
+        else if (_waiters.FirstOrDefault(w => !w.Waits) is { } impatient)
+        {
+            Create(impatient);
+        }
     }
 
-    private void TryCreateFor(Waiter waiter)
+    private void Create(Waiter waiter)
     {
-        var grant = NewGrant(waiter);
-        RunStoreOp(
-            ct => _store.TryCreateAsync(_target.Sidecar, grant.Encoded, ct),
-            version =>
-            {
-                if (version is { } v)
-                {
-                    GrantTo(waiter, grant with { Version = v });
-                }
-                else
-                {
-                    InspectHolder(waiter);
-                }
-            },
-            error => FailWaiter(waiter, error));
+        if (NewGrant(waiter) is { } grant)
+        {
+            Run(new Creating(waiter, grant), ct => _store.TryCreateAsync(_target.Sidecar, grant.Encoded, ct));
+        }
     }
 
-    private void InspectHolder(Waiter waiter) =>
-        RunStoreOp(
-            ct => _store.ReadAsync(_target.Sidecar, ct),
-            snapshot =>
-            {
-                if (snapshot is not null)
-                {
-                    Judge(waiter, snapshot);
-                }
-                else if (++_createAttempts < 5)
-                {
-                    TryCreateFor(waiter); // released between our create and read: race again
-                }
-                else
-                {
-                    WaitForRemoteHolder(null);
-                }
-            },
-            error => FailWaiter(waiter, error));
+    private void OnCreated(Creating step, SidecarVersion? version, Exception? error)
+    {
+        if (error is not null)
+        {
+            AfterFailedWrite(step, error, () => FailOrRetry(step.Waiter, error));
+        }
+        else if (version is { } v)
+        {
+            Granted(step.Waiter, Created(step.Grant, v));
+        }
+        else
+        {
+            Inspect(step.Waiter, attempt: 1);
+        }
+    }
 
+    /// <summary>A confirmed create: its token is the one written plus the time since the send (see <see cref="FencingTokens"/>).</summary>
+    private static Grant Created(Grant grant, SidecarVersion version)
+    {
+        var token = FencingTokens.AfterCreate(grant.Token, Stopwatch.GetElapsedTime(grant.ConfirmedSentAt));
+        return grant with { Version = version, Metadata = grant.Metadata with { FencingToken = token } };
+    }
+
+    private void Inspect(Waiter waiter, int attempt) =>
+        Run(new Inspecting(waiter, attempt), ct => _store.ReadAsync(_target.Sidecar, ct));
+
+    private void OnInspected(Inspecting step, SidecarSnapshot? snapshot, Exception? error)
+    {
+        if (error is not null)
+        {
+            FailOrRetry(step.Waiter, error);
+        }
+        else if (snapshot is null)
+        {
+            // Released between our create and read: race again, a few times, then back off.
+            if (step.Attempt < 5)
+            {
+                Create(step.Waiter);
+            }
+            else
+            {
+                WaitForRemoteHolder(null, null);
+            }
+        }
+        else
+        {
+            Judge(step.Waiter, snapshot);
+        }
+    }
+
+    /// <summary>Decides what to do about a sidecar that exists while nobody here holds the lock.</summary>
     private void Judge(Waiter waiter, SidecarSnapshot snapshot)
     {
-        LockMetadata? holder = null;
-        CorruptSidecarException? corruption = null;
-        try
+        var (holder, corruption) = Decode(snapshot);
+        if (holder is not null)
         {
-            holder = LockMetadataCodec.Decode(_target.Sidecar, snapshot.Content.Span);
             _lastToken = Math.Max(_lastToken, holder.FencingToken);
-        }
-        catch (CorruptSidecarException e)
-        {
-            corruption = e;
+            if (holder.LockId == ReleasedTombstone.LockId || _ownSidecars.Remove(holder.LockId))
+            {
+                TakeOver(waiter, snapshot.Version); // free (strict-mode tombstone), or our own sidecar that nobody holds
+                return;
+            }
         }
 
-        if (IsStale(holder, snapshot))
+        var ttl = Staleness.TtlOf(holder, _settings.DefaultTtl);
+        var stale = Staleness.IsStale(snapshot.Age, ttl, _store.Capabilities.ClockResolution, _settings.StaleGrace);
+        if (stale)
         {
-            var stale = new StaleLock(_target.Normalized, holder, snapshot.Age, corruption?.Reason);
-            if ((waiter.Request.OnStale ?? _settings.OnStale).ShouldTakeOver(stale))
+            var staleLock = new StaleLock(_target.Normalized, holder, snapshot.Age, corruption?.Reason);
+            bool takeOver;
+            try
             {
+                takeOver = (waiter.Request.OnStale ?? _settings.OnStale).ShouldTakeOver(staleLock);
+            }
+            catch (Exception e)
+            {
+                // A user policy that throws fails its own request only (rule 11).
+                FailWaiter(waiter, e);
+                return;
+            }
+
+            if (takeOver)
+            {
+                // The stale holder may have been handed up to token + ttl before its first renewal (see FencingTokens).
                 Log.Info("Taking over stale lock on {0} (age {1}, holder {2})", _target, snapshot.Age, holder?.LockId ?? "corrupt sidecar");
-                TakeOver(waiter, snapshot.Version);
+                TakeOver(waiter, snapshot.Version, holder is null ? _lastToken : FencingTokens.CoveredBy(holder.FencingToken, holder.Ttl));
                 return;
             }
         }
@@ -267,71 +272,110 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
             return;
         }
 
-        WaitForRemoteHolder(holder);
+        WaitForRemoteHolder(holder, stale ? null : Staleness.TimeUntilStale(snapshot.Age, ttl, _store.Capabilities.ClockResolution, _settings.StaleGrace));
     }
 
-    private void TakeOver(Waiter waiter, SidecarVersion staleVersion)
+    private void TakeOver(Waiter waiter, SidecarVersion expected, long? tokenFloor = null)
     {
-        var grant = NewGrant(waiter);
-        RunStoreOp(
-            ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, staleVersion, ct),
-            version =>
-            {
-                if (version is { } v)
-                {
-                    GrantTo(waiter, grant with { Version = v });
-                }
-                else
-                {
-                    InspectHolder(waiter); // someone else renewed or took it first: judge again
-                }
-            },
-            error => FailWaiter(waiter, error));
-    }
-
-    /// <summary>Another process holds the lock: fail callers who would not wait, re-read later for the rest.</summary>
-    private void WaitForRemoteHolder(LockMetadata? holder)
-    {
-        FailNonWaiting(holder);
-        if (_waiters.Count > 0)
+        if (NewGrant(waiter, tokenFloor) is { } grant)
         {
-            Timers.StartSingleTimer(PollTimer, PollStore.Instance, _pollDelay);
-            _pollDelay = TimeSpan.FromTicks(Math.Min(_pollDelay.Ticks * 2, _settings.MaxPollInterval.Ticks));
+            Run(new TakingOver(waiter, grant, expected), ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, expected, ct));
         }
     }
 
-    private void GrantTo(Waiter waiter, Grant grant)
+    private void OnTakenOver(TakingOver step, SidecarVersion? version, Exception? error)
     {
-        // The final token is drawn only now that the write succeeded: nobody else can be granted while we hold
-        // the lock, so it exceeds every earlier grant's token even if our create sat in a queue for a while.
-        // The sidecar carries it from the first renewal on (the create wrote a lower bound).
-        var token = FencingTokens.Next(Math.Max(_lastToken, grant.Metadata.FencingToken));
-        grant = grant with { Metadata = grant.Metadata with { FencingToken = token } };
-        _createAttempts = 0;
-        _pollDelay = _settings.PollInterval;
-        _lastToken = Math.Max(_lastToken, grant.Metadata.FencingToken);
-        _holder = grant;
-        StartLeaseTimers(grant);
-        if (!Remove(waiter))
+        if (error is not null)
         {
-            // The caller timed out or cancelled while the create was in flight: give the lock straight back.
-            Log.Debug("Grant {0} on {1} arrived after its caller left; releasing it", grant.LockId, _target);
-            ReleaseHeld(new Release(_target.Normalized, grant.LockId), ActorRefs.Nobody);
+            AfterFailedWrite(step, error, () => FailOrRetry(step.Waiter, error));
+        }
+        else if (version is { } v)
+        {
+            Granted(step.Waiter, step.Grant with { Version = v });
+        }
+        else
+        {
+            Inspect(step.Waiter, attempt: 1); // someone else renewed or took it first: judge again
+        }
+    }
+
+    /// <summary>
+    /// Another process holds the lock: fail callers who would not wait, and re-read after the back-off, or as soon as
+    /// the holder's lease can first expire on the store's clock if that is sooner.
+    /// </summary>
+    private void WaitForRemoteHolder(LockMetadata? holder, TimeSpan? untilStale)
+    {
+        FailNonWaiting(holder);
+        PollLater(untilStale);
+    }
+
+    /// <summary>Re-reads after the back-off (doubling up to max-poll-interval), or after <paramref name="untilStale"/> if sooner.</summary>
+    private void PollLater(TimeSpan? untilStale)
+    {
+        if (_waiters.Count == 0)
+        {
             return;
         }
 
-        waiter.ReplyTo.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Metadata.FencingToken, grant.Metadata, grant.Lease));
+        var delay = untilStale is { } u && u < _pollDelay ? u : _pollDelay;
+        _pollDelay = TimeSpan.FromTicks(Math.Min(_pollDelay.Ticks * 2, _settings.MaxPollInterval.Ticks));
+        Timers.StartSingleTimer(PollTimer, PollStore.Instance, delay);
+    }
+
+    /// <summary>The store confirmed the write that makes <paramref name="grant"/> the holder's: hand it out, unless that is no longer safe or wanted.</summary>
+    private void Granted(Waiter waiter, Grant grant)
+    {
+        _lastToken = Math.Max(_lastToken, grant.Token);
+        _pollDelay = _settings.PollInterval;
+        if (!grant.Lease.CheckLease())
+        {
+            // Rule 8: the reply came after the lease (counted from the send) ran out; another process may already judge
+            // the sidecar stale. Never hand it out; remove it and let the waiter try again within its wait.
+            Log.Warning("The store confirmed lock {0} on {1} only after its lease ran out; not granting it", grant.LockId, _target);
+            Abandon(grant);
+            if (!waiter.Waits)
+            {
+                FailWaiter(waiter, new StoreUnavailableException(
+                    $"The store confirmed the lock on '{_target}' only after its {grant.Ttl} lease had run out; the lock was not granted."));
+            }
+
+            return;
+        }
+
+        if (!Remove(waiter))
+        {
+            Log.Debug("Grant {0} on {1} arrived after its caller left; releasing it", grant.LockId, _target);
+            Abandon(grant);
+            return;
+        }
+
+        _holder = grant;
+        ScheduleRenewal(grant);
+        WatchParty(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
+        waiter.Requester.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
         FailNonWaiting(grant.Metadata);
+    }
+
+    private void FailOrRetry(Waiter waiter, Exception error)
+    {
+        if (waiter.Waits && error is StoreUnavailableException && _waiters.Contains(waiter))
+        {
+            // Transient: retried within the caller's wait, not thrown at once; reported if the wait runs out.
+            waiter.LastError = error;
+            Log.Warning("Store error while acquiring {0} ({1}); retrying within the caller's wait", _target, error.Message);
+            PollLater(null);
+            return;
+        }
+
+        FailWaiter(waiter, error);
     }
 
     private void FailWaiter(Waiter waiter, Exception error)
     {
         if (Remove(waiter))
         {
-            waiter.ReplyTo.Tell(new Status.Failure(error));
+            waiter.Requester.Tell(new Status.Failure(error));
         }
-
-        ServeNext();
     }
 
     private void FailNonWaiting(LockMetadata? holder)
@@ -339,7 +383,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         foreach (var waiter in _waiters.Where(w => !w.Waits).ToArray())
         {
             Remove(waiter);
-            waiter.ReplyTo.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, holder)));
+            waiter.Requester.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, holder)));
         }
     }
 
@@ -352,7 +396,7 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
         }
 
         var waited = Stopwatch.GetElapsedTime(waiter.QueuedAt);
-        waiter.ReplyTo.Tell(new Status.Failure(reason ?? new LockAcquireTimeoutException(_target.Normalized, waited)));
+        waiter.Requester.Tell(new Status.Failure(reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError)));
     }
 
     private bool Remove(Waiter waiter)
@@ -363,37 +407,56 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
 
     // ───────────────────────────── holding ─────────────────────────────
 
-    private void Renew()
+    private void RenewIfSettled()
     {
-        var held = _holder!;
-        var renewed = held with { Metadata = held.Metadata.WithHeartbeat(DateTimeOffset.UtcNow), SentAt = Stopwatch.GetTimestamp() };
-        renewed = renewed with { Encoded = LockMetadataCodec.Encode(renewed.Metadata) };
-        RunStoreOp(
-            ct => _store.TryReplaceAsync(_target.Sidecar, renewed.Encoded, held.Version, ct),
-            version =>
-            {
-                if (_holder?.LockId != held.LockId)
-                {
-                    return; // declared lost while the renewal was in flight
-                }
+        _renewalDue = _holder is not null && _step is not null; // a busy actor renews as soon as the step completes
+        if (_holder is { } held && _step is null)
+        {
+            var renewed = NewRevision(held, held.Metadata.WithHeartbeat(DateTimeOffset.UtcNow));
+            Run(new Renewing(held, renewed), ct => _store.TryReplaceAsync(_target.Sidecar, renewed.Encoded, held.Version, ct));
+        }
+    }
 
-                if (version is { } v)
-                {
-                    _holder = renewed with { Version = v };
-                    held.Lease.Extend(renewed.SentAt + (long)(_settings.TrustedLeaseFor(held.Ttl).TotalSeconds * Stopwatch.Frequency));
-                    Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, _settings.TrustedLeaseFor(held.Ttl));
-                }
-                else
-                {
-                    Lose("another process took over or removed the sidecar");
-                }
-            },
-            error =>
+    private void OnRenewed(Renewing step, SidecarVersion? version, Exception? error)
+    {
+        if (_holder?.LockId != step.Held.LockId)
+        {
+            // Lost or released while the renewal was in flight: a renewal that landed leaves a sidecar nobody holds.
+            if (version is { } landed)
             {
-                Log.Warning("Renewal of {0} failed ({1}); retrying", _target, error.Message);
-                Timers.StartSingleTimer(HeartbeatTimer + "-retry", Heartbeat.Instance, TimeSpan.FromTicks(Math.Min(_settings.HeartbeatFor(held.Ttl).Ticks / 2, TimeSpan.TicksPerSecond)));
-                CheckLease();
-            });
+                Abandon(step.Renewed with { Version = landed });
+            }
+
+            return;
+        }
+
+        if (version is { } v)
+        {
+            Confirmed(step.Renewed with { Version = v });
+        }
+        else
+        {
+            // Refused, or unknown: our own earlier renewal may have landed late. Re-read before declaring anything.
+            Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
+            if (error is not null)
+            {
+                Log.Warning("Renewal of {0} failed ({1}); re-reading", _target, error.Message);
+            }
+        }
+    }
+
+    /// <summary>The store confirmed a renewal sent at <see cref="Grant.ConfirmedSentAt"/>: the lease counts from that send.</summary>
+    private void Confirmed(Grant renewed)
+    {
+        _holder = renewed;
+        renewed.Lease.Extend(LeaseDeadline(renewed));
+        if (renewed.Lease.IsEnded)
+        {
+            Lose("the holder found the lease over (CheckLease) before the renewal was confirmed", renewed);
+            return;
+        }
+
+        ScheduleRenewal(renewed);
     }
 
     private void CheckLease()
@@ -403,448 +466,274 @@ internal sealed class TargetLockActor : UntypedActor, IWithTimers, IWithStash
             return;
         }
 
-        var trusted = _settings.TrustedLeaseFor(held.Ttl);
-        var since = Stopwatch.GetElapsedTime(held.SentAt);
-        if (since >= trusted)
+        var left = LeaseDeadline(held) - Stopwatch.GetTimestamp();
+        if (left <= 0 || held.Lease.IsEnded)
         {
-            Lose($"no renewal succeeded for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease");
+            var since = Stopwatch.GetElapsedTime(held.ConfirmedSentAt);
+            Lose($"no renewal was confirmed for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease", held);
         }
         else
         {
-            Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, trusted - since);
+            Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, Stopwatch.GetElapsedTime(0, left));
         }
     }
 
-    private void Lose(string reason)
+    /// <summary>The holder's lease is over: tell it first, then make sure the sidecar (if still ours) is removed or reclaimed.</summary>
+    private void Lose(string reason, Grant held, bool sidecarMayBeOurs = true)
     {
-        var held = _holder!;
         Log.Warning("Lock {0} on {1} lost: {2}", held.LockId, _target, reason);
-        StopLeaseTimers();
         _holder = null;
+        StopLeaseTimers();
         held.Lease.MarkLost(reason);
-        held.NotifyLost.Tell(new LockLost(_target.Normalized, held.LockId, reason));
-        if (_onStoreReply is null)
+        TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason));
+        if (sidecarMayBeOurs)
         {
-            Become(_free);
-            ServeNext();
+            Abandon(held, retryUntil: Stopwatch.GetTimestamp()); // one attempt: the lease is over, the sidecar goes stale soon
         }
     }
 
-    private void ReleaseHeld(Release release) => ReleaseHeld(release, Sender);
+    // ───────────────────────────── releasing ─────────────────────────────
 
-    private void ReleaseHeld(Release release, IActorRef replyTo)
+    private void ReleaseHeld(Grant held, Release release, IActorRef releaser)
     {
-        var held = _holder!;
-        if (release.LockId != held.LockId)
-        {
-            replyTo.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, release.LockId, "another grant holds it")));
-            return;
-        }
-
+        _holder = null;
+        StopLeaseTimers();
+        held.Lease.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
         var next = _waiters.FirstOrDefault(w => w.Waits);
-        if (next is not null)
+        if (next is not null && NewGrant(next) is { } nextGrant)
         {
-            HandOver(held, next, replyTo);
+            Run(new HandingOver(held, releaser, next, nextGrant), ct => _store.TryReplaceAsync(_target.Sidecar, nextGrant.Encoded, held.Version, ct));
             return;
         }
 
-        RunStoreOp(
-            ct => _store.TryDeleteAsync(_target.Sidecar, held.Version, ct),
-            deleted =>
-            {
-                DropHolder(held);
-                replyTo.Tell(deleted
-                    ? new LockReleased(_target.Normalized, held.LockId)
-                    : new Status.Failure(new LockNotHeldException(_target.Normalized, held.LockId, "it was taken over or removed before the release")));
-                ServeNext();
-            },
-            error => replyTo.Tell(new Status.Failure(error))); // still held: renewals go on, the caller may retry
+        RunRelease(new Releasing(held, [releaser]));
     }
 
-    /// <summary>Hands the lock to the next local waiter with one compare-and-swap: the sidecar is never free in between.</summary>
-    private void HandOver(Grant held, Waiter next, IActorRef releaser)
+    private void RunRelease(Releasing step)
     {
-        var grant = NewGrant(next);
-        RunStoreOp(
-            ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, held.Version, ct),
-            version =>
-            {
-                if (_holder?.LockId == held.LockId)
-                {
-                    DropHolder(held);
-                }
-
-                if (version is { } v)
-                {
-                    releaser.Tell(new LockReleased(_target.Normalized, held.LockId));
-                    GrantTo(next, grant with { Version = v });
-                }
-                else
-                {
-                    releaser.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, held.LockId, "it was taken over or removed before the release")));
-                    ServeNext();
-                }
-            },
-            error => releaser.Tell(new Status.Failure(error)));
+        var held = step.Released;
+        Run(step, ct => RemoveSidecarAsync(held.Metadata, held.Version, ct));
     }
 
-    private void DropHolder(Grant held)
+    private void OnReleased(Releasing step, bool? removed, Exception? error)
     {
-        if (_holder?.LockId == held.LockId)
+        if (removed == true)
         {
-            StopLeaseTimers();
-            held.Lease.EndReleased();
-            _holder = null;
+            _ownSidecars.Remove(step.Released.LockId);
+            Reply(step.Releasers, new LockReleased(_target.Normalized, step.Released.LockId));
+            return;
+        }
+
+        // Refused (our own late renewal may have changed the version) or unknown: re-read and decide.
+        Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
+    }
+
+    private void OnHandedOver(HandingOver step, SidecarVersion? version, Exception? error)
+    {
+        if (version is { } v)
+        {
+            step.Releaser.Tell(new LockReleased(_target.Normalized, step.Released.LockId));
+            Granted(step.Next, step.NextGrant with { Version = v });
+            return;
+        }
+
+        Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
+    }
+
+    /// <summary>A release this actor did not grant (restarted actor, or another system's lock id): honour it by the sidecar.</summary>
+    private void ReleaseWithoutLocalHolder(Release release, IActorRef replyTo) =>
+        Run(new ReleasingForeign(release, replyTo, null), ct => _store.ReadAsync(_target.Sidecar, ct));
+
+    private void OnForeignReleaseStep(ReleasingForeign step, object? result, Exception? error)
+    {
+        if (error is not null)
+        {
+            step.ReplyTo.Tell(new Status.Failure(error));
+        }
+        else if (step.Version is null)
+        {
+            // The read: delete only if the sidecar names the grant being released.
+            var snapshot = (SidecarSnapshot?)result;
+            var holder = snapshot is null ? null : Decode(snapshot).Holder;
+            if (snapshot is null || holder?.LockId != step.Release.LockId)
+            {
+                step.ReplyTo.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, step.Release.LockId,
+                    snapshot is null ? "the target is not locked" : "another grant holds it")));
+                return;
+            }
+
+            _ownSidecars.Remove(step.Release.LockId);
+            var version = snapshot.Version;
+            Run(step with { Version = version }, ct => _store.TryDeleteAsync(_target.Sidecar, version, ct));
+        }
+        else
+        {
+            step.ReplyTo.Tell((bool)result! ? new LockReleased(_target.Normalized, step.Release.LockId)
+                : new Status.Failure(new LockNotHeldException(_target.Normalized, step.Release.LockId, "it changed during the release")));
         }
     }
 
-    private void StartLeaseTimers(Grant grant)
+    // ───────────────────────────── recovering from unknown outcomes ─────────────────────────────
+
+    /// <summary>A write failed. Unknown outcome (timeout, 5xx, dropped reply): re-read. Definite failure: <paramref name="otherwise"/>.</summary>
+    private void AfterFailedWrite(Step step, Exception error, Action otherwise)
     {
-        Timers.StartPeriodicTimer(HeartbeatTimer, Heartbeat.Instance, _settings.HeartbeatFor(grant.Ttl));
-        Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, _settings.TrustedLeaseFor(grant.Ttl));
+        if (IsUnknownOutcome(error))
+        {
+            Log.Warning("{0} of {1} has an unknown outcome ({2}); re-reading", step.Name, _target, error.Message);
+            Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
+        }
+        else
+        {
+            otherwise();
+        }
     }
 
-    private void StopLeaseTimers()
+    /// <summary>The re-read after a write with an unknown outcome: what the sidecar names now decides what happened.</summary>
+    private void OnRecovered(Step write, SidecarSnapshot? snapshot, Exception? error)
     {
-        Timers.Cancel(HeartbeatTimer);
-        Timers.Cancel(HeartbeatTimer + "-retry");
-        Timers.Cancel(LeaseTimer);
+        var current = snapshot is null ? null : Decode(snapshot).Holder;
+        bool Names(Grant grant) => current?.LockId == grant.LockId;
+
+        switch (write)
+        {
+            case Creating c when error is null && snapshot is not null && Names(c.Grant):
+                Granted(c.Waiter, Created(c.Grant, snapshot.Version));
+                break;
+            case TakingOver t when error is null && snapshot is not null && Names(t.Grant):
+                Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
+                break;
+            case Creating c:
+                RememberUnconfirmed(c.Grant, error);
+                if (error is not null) { FailOrRetry(c.Waiter, error); } else if (snapshot is null) { Create(c.Waiter); } else { Judge(c.Waiter, snapshot); }
+                break;
+            case TakingOver t:
+                RememberUnconfirmed(t.Grant, error);
+                if (error is not null) { FailOrRetry(t.Waiter, error); } else if (snapshot is null) { Create(t.Waiter); } else { Judge(t.Waiter, snapshot); }
+                break;
+
+            case Renewing r when _holder?.LockId != r.Held.LockId:
+                break; // lost or released meanwhile; nothing to adopt
+            case Renewing r when error is not null:
+                RetryRenewalSoon(); // cannot tell: keep trying; the lease clock decides
+                break;
+            case Renewing r when snapshot is not null && Names(r.Held):
+                _holder = r.Held with { Version = snapshot.Version }; // still ours (a late renewal may have landed): keep the confirmed send time
+                RetryRenewalSoon();
+                break;
+            case Renewing r:
+                Lose("another process took over or removed the sidecar", r.Held, sidecarMayBeOurs: false);
+                break;
+
+            case Releasing rel when error is null && (snapshot is null || !Names(rel.Released)):
+                _ownSidecars.Remove(rel.Released.LockId);
+                Reply(rel.Releasers, snapshot is null
+                    ? new LockReleased(_target.Normalized, rel.Released.LockId)
+                    : new Status.Failure(new LockNotHeldException(_target.Normalized, rel.Released.LockId, "it was taken over or removed before the release")));
+                break;
+            case Releasing rel:
+                // Still ours (or unreadable): renewals have stopped; the clean-up step retries the removal until the lease ends.
+                Reply(rel.Releasers, new Status.Failure(new StoreUnavailableException(
+                    $"The release of '{_target}' could not be confirmed ({error?.Message ?? "the sidecar changed"}); renewals have stopped and the removal is retried until the lease ends.", error)));
+                Abandon(rel.Released with { Version = snapshot?.Version ?? rel.Released.Version });
+                break;
+
+            case HandingOver h when error is null && snapshot is not null && Names(h.NextGrant):
+                h.Releaser.Tell(new LockReleased(_target.Normalized, h.Released.LockId));
+                Granted(h.Next, h.NextGrant with { Version = snapshot.Version });
+                break;
+            case HandingOver h when error is null && (snapshot is null || !Names(h.Released)):
+                h.Releaser.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, h.Released.LockId, "it was taken over or removed before the release")));
+                break;
+            case HandingOver h:
+                // Still the releaser's sidecar (or unreadable): fall back to a plain release; the waiter is served after it.
+                RunRelease(new Releasing(h.Released with { Version = snapshot?.Version ?? h.Released.Version }, [h.Releaser]));
+                break;
+        }
+    }
+
+    /// <summary>A create or takeover whose outcome stayed unknown may land later: remember it so it is reclaimed or removed.</summary>
+    private void RememberUnconfirmed(Grant grant, Exception? readError)
+    {
+        if (readError is not null)
+        {
+            _ownSidecars[grant.LockId] = new OwnSidecar(grant.LockId, null, grant.Metadata, Stopwatch.GetTimestamp() + ToTicks(grant.Ttl), 0);
+        }
+    }
+
+    // ───────────────────────────── sidecars nobody holds ─────────────────────────────
+
+    /// <summary>
+    /// Gives up a grant nobody holds (late, unwanted, lost, or a failed release): its sidecar is removed by a clean-up
+    /// step, or reclaimed by the next local waiter, until <paramref name="retryUntil"/> (default: one TTL from now).
+    /// </summary>
+    private void Abandon(Grant grant, long? retryUntil = null)
+    {
+        grant.Lease.EndReleased();
+        _ownSidecars[grant.LockId] = new OwnSidecar(grant.LockId, grant.Version, grant.Metadata, retryUntil ?? Stopwatch.GetTimestamp() + ToTicks(grant.Ttl), 0);
+    }
+
+    /// <summary>Removes one abandoned sidecar whose version is known and whose next attempt is due.</summary>
+    private void CleanUpIfSettled()
+    {
+        if (_step is not null || _ownSidecars.Count == 0)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        foreach (var unknown in _ownSidecars.Values.Where(s => s.Version is null && s.RetryUntil <= now).ToArray())
+        {
+            _ownSidecars.Remove(unknown.LockId); // never confirmed, never read back within a TTL: stale on the store by now
+        }
+
+        if (_ownSidecars.Values.FirstOrDefault(s => s.Version is not null && s.NextAttempt <= now) is { } sidecar)
+        {
+            var version = sidecar.Version!.Value;
+            Run(new CleaningUp(sidecar), ct => RemoveSidecarAsync(sidecar.Metadata, version, ct));
+        }
+    }
+
+    private void OnCleanedUp(CleaningUp step, bool? removed, Exception? error)
+    {
+        var sidecar = step.Sidecar;
+        var now = Stopwatch.GetTimestamp();
+        if (error is null || now >= sidecar.RetryUntil)
+        {
+            _ownSidecars.Remove(sidecar.LockId); // removed, refused (changed since: not ours any more), or out of time
+            return;
+        }
+
+        _ownSidecars[sidecar.LockId] = sidecar with { NextAttempt = now + ToTicks(_settings.PollInterval) };
+        Timers.StartSingleTimer(CleanUpTimer, CleanUp.Instance, _settings.PollInterval);
+    }
+
+    // ───────────────────────────── info ─────────────────────────────
+
+    private void OnInfoRead(ReadingInfo step, SidecarSnapshot? snapshot, Exception? error)
+    {
+        if (error is not null)
+        {
+            step.ReplyTo.Tell(new Status.Failure(error));
+            return;
+        }
+
+        var (holder, corruption) = snapshot is null ? (null, null) : Decode(snapshot);
+        if (corruption is not null)
+        {
+            step.ReplyTo.Tell(new Status.Failure(corruption));
+        }
+        else if (snapshot is null || holder is null || holder.LockId == ReleasedTombstone.LockId)
+        {
+            step.ReplyTo.Tell(new LockInfo(_target.Normalized, null, null, false, false));
+        }
+        else
+        {
+            var stale = Staleness.IsStale(snapshot.Age, holder.Ttl, _store.Capabilities.ClockResolution, _settings.StaleGrace);
+            step.ReplyTo.Tell(new LockInfo(_target.Normalized, holder, snapshot.Age, stale, false));
+        }
     }
 
     private LockInfo LocalInfo(Grant held) =>
-        new(_target.Normalized, held.Metadata, Stopwatch.GetElapsedTime(held.SentAt), IsStale: false, HeldLocally: true);
-
-    // ──────────────────── requests without a local holder ────────────────────
-
-    /// <summary>A release this actor did not grant (restarted actor, or another system's lock id): honour it by the sidecar.</summary>
-    private void ReleaseWithoutLocalHolder(Release release)
-    {
-        var replyTo = Sender;
-        RunStoreOp(
-            ct => _store.ReadAsync(_target.Sidecar, ct),
-            snapshot =>
-            {
-                var holder = snapshot is null ? null : TryDecode(snapshot);
-                if (snapshot is null || holder?.LockId != release.LockId)
-                {
-                    replyTo.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, release.LockId,
-                        snapshot is null ? "the target is not locked" : "another grant holds it")));
-                    return;
-                }
-
-                RunStoreOp(
-                    ct => _store.TryDeleteAsync(_target.Sidecar, snapshot.Version, ct),
-                    deleted =>
-                    {
-                        replyTo.Tell(deleted
-                            ? new LockReleased(_target.Normalized, release.LockId)
-                            : new Status.Failure(new LockNotHeldException(_target.Normalized, release.LockId, "it changed during the release")));
-                        ServeNext();
-                    },
-                    error => replyTo.Tell(new Status.Failure(error)));
-            },
-            error => replyTo.Tell(new Status.Failure(error)));
-    }
-
-    private void ReadInfo()
-    {
-        var replyTo = Sender;
-        RunStoreOp(
-            ct => _store.ReadAsync(_target.Sidecar, ct),
-            snapshot =>
-            {
-                if (snapshot is null)
-                {
-                    replyTo.Tell(new LockInfo(_target.Normalized, null, null, false, false));
-                    return;
-                }
-
-                try
-                {
-                    var holder = LockMetadataCodec.Decode(_target.Sidecar, snapshot.Content.Span);
-                    replyTo.Tell(new LockInfo(_target.Normalized, holder, snapshot.Age, IsStale(holder, snapshot), false));
-                }
-                catch (CorruptSidecarException e)
-                {
-                    replyTo.Tell(new Status.Failure(e));
-                }
-            },
-            error => replyTo.Tell(new Status.Failure(error)));
-    }
-
-    // ───────────────────────────── restart & passivation ─────────────────────────────
-
-    /// <inheritdoc />
-    protected override void PreRestart(Exception reason, object message)
-    {
-        // Hand what only memory knows (who to notify, who is queued) to the next incarnation; the sidecar says the rest.
-        Self.Tell(new Recovered(_holder, _waiters.ToArray()));
-        // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
-    }
-
-    /// <inheritdoc />
-    protected override void PostStop()
-    {
-        // Stopped for good (system shutdown, or the supervisor gave up): nobody renews any more, so say so now.
-        if (_holder is { } held)
-        {
-            held.NotifyLost.Tell(new LockLost(_target.Normalized, held.LockId, "the lock actor stopped; the lock is no longer renewed"));
-        }
-
-        foreach (var waiter in _waiters)
-        {
-            waiter.ReplyTo.Tell(new Status.Failure(new StoreUnavailableException($"The lock actor for '{_target}' stopped before the request was served.")));
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void PostRestart(Exception reason)
-    {
-        base.PostRestart(reason);
-        Become(_awaitingRecovery);
-    }
-
-    /// <inheritdoc />
-    protected override void PreStart() => Context.SetReceiveTimeout(_settings.PassivateAfter);
-
-    private void Recover(Recovered recovered)
-    {
-        foreach (var waiter in recovered.Waiters)
-        {
-            _waiters.AddLast(waiter);
-            if (waiter.Waits)
-            {
-                var left = waiter.Request.WaitTimeout!.Value - Stopwatch.GetElapsedTime(waiter.QueuedAt);
-                Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(waiter.Request.RequestId), left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            }
-        }
-
-        if (recovered.Holder is not { } held)
-        {
-            ServeNext();
-            return;
-        }
-
-        RunStoreOp(
-            ct => _store.ReadAsync(_target.Sidecar, ct),
-            snapshot =>
-            {
-                if (snapshot is not null && TryDecode(snapshot)?.LockId == held.LockId)
-                {
-                    Log.Info("Restarted actor for {0} re-adopted lock {1} from the sidecar", _target, held.LockId);
-                    _holder = held with { Version = snapshot.Version };
-                    _lastToken = Math.Max(_lastToken, held.Metadata.FencingToken);
-                    StartLeaseTimers(_holder);
-                    CheckLease();
-                }
-                else
-                {
-                    _holder = held;
-                    Lose("the sidecar no longer names this grant after the actor restarted");
-                }
-            },
-            _ =>
-            {
-                // Cannot confirm: keep the grant and let renewals and the lease clock decide.
-                _holder = held;
-                StartLeaseTimers(held);
-                CheckLease();
-            });
-    }
-
-    private void RequestPassivationIfIdle()
-    {
-        if (IsIdle)
-        {
-            Context.Parent.Tell(new Passivate(Self));
-        }
-    }
-
-    private void StopOrDecline()
-    {
-        if (IsIdle)
-        {
-            Context.Stop(Self);
-        }
-        else
-        {
-            Sender.Tell(new PassivationDeclined(Self));
-        }
-    }
-
-    // ───────────────────────────── store plumbing ─────────────────────────────
-
-    /// <summary>Runs one store operation off the actor thread, entering <see cref="Busy"/> until its reply arrives.</summary>
-    private void RunStoreOp<T>(Func<CancellationToken, Task<T>> operation, Action<T> onSuccess, Action<Exception> onFailure)
-    {
-        var opId = ++_opSeq;
-        var timeout = new CancellationTokenSource(_settings.StoreOperationTimeout);
-        Task<T> task;
-        try
-        {
-            task = operation(timeout.Token);
-        }
-        catch (Exception e)
-        {
-            task = Task.FromException<T>(e);
-        }
-
-        task.ContinueWith(
-            t =>
-            {
-                timeout.Dispose();
-                return t.IsCompletedSuccessfully
-                    ? new StoreReply(opId, t.Result, null)
-                    : new StoreReply(opId, null, t.Exception?.InnerException is { } inner ? Translate(inner) : StoreTimeout());
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).PipeTo(Self);
-
-        _onStoreReply = reply =>
-        {
-            if (reply.Error is null)
-            {
-                onSuccess((T)reply.Result!);
-            }
-            else
-            {
-                onFailure(reply.Error);
-            }
-        };
-        Become(_busy);
-    }
-
-    private void OnStoreReply(StoreReply reply)
-    {
-        if (reply.OpId != _opSeq || _onStoreReply is not { } continuation)
-        {
-            return;
-        }
-
-        _onStoreReply = null;
-        Become(_holder is null ? _free : _held);
-        continuation(reply);
-        if (_onStoreReply is null)
-        {
-            Become(_holder is null ? _free : _held);
-            if (_holder is null && !Timers.IsTimerActive(PollTimer))
-            {
-                ServeNext(); // the lock may be free now (released, lost, or an info read finished)
-            }
-        }
-
-        Stash.UnstashAll();
-    }
-
-    private Exception Translate(Exception error) => error switch
-    {
-        OperationCanceledException => StoreTimeout(),
-        LockStoreException => error,
-        _ => new StoreUnavailableException($"The store failed an operation on '{_target.Sidecar}': {error.Message}", error),
-    };
-
-    private StoreUnavailableException StoreTimeout() =>
-        new($"The store did not answer within {_settings.StoreOperationTimeout} for '{_target.Sidecar}'.");
-
-    private bool IsStale(LockMetadata? holder, SidecarSnapshot snapshot)
-    {
-        var ttl = holder?.Ttl ?? _settings.DefaultTtl;
-        if (ttl == TimeSpan.Zero)
-        {
-            return false; // c2fo/vfs convention: ttl 0 = never stale
-        }
-
-        return snapshot.Age > ttl + _store.Capabilities.ClockResolution + _settings.StaleGrace;
-    }
-
-    private LockMetadata? TryDecode(SidecarSnapshot snapshot)
-    {
-        try
-        {
-            return LockMetadataCodec.Decode(_target.Sidecar, snapshot.Content.Span);
-        }
-        catch (CorruptSidecarException)
-        {
-            return null;
-        }
-    }
-
-    private Grant NewGrant(Waiter waiter)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var token = FencingTokens.Next(_lastToken);
-        var metadata = new LockMetadata(
-            $"{_instanceId}-{Guid.NewGuid():N}",
-            waiter.Request.OwnerId ?? _settings.OwnerId,
-            HostName,
-            Environment.ProcessId,
-            now,
-            now,
-            waiter.Ttl,
-            token);
-        var sentAt = Stopwatch.GetTimestamp();
-        var lease = new LockLease(sentAt + (long)(_settings.TrustedLeaseFor(waiter.Ttl).TotalSeconds * Stopwatch.Frequency));
-        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Ttl, waiter.NotifyLost, sentAt, lease);
-    }
-
-    // ───────────────────────────── internal messages ─────────────────────────────
-
-    /// <summary>Creates the actor directly, also on supervisor restarts (Props.Create(expression) built an expression tree and used reflection per child).</summary>
-    private sealed class Producer(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) : IIndirectActorProducer
-    {
-        public Type ActorType => typeof(TargetLockActor);
-
-        public ActorBase Produce() => new TargetLockActor(target, store, settings, instanceId);
-
-        public void Release(ActorBase actor)
-        {
-        }
-    }
-
-    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, TimeSpan Ttl, IActorRef NotifyLost, long SentAt, LockLease Lease)
-    {
-        public string LockId => Metadata.LockId;
-    }
-
-    private sealed record Waiter(Acquire Request, IActorRef ReplyTo, IActorRef NotifyLost, TimeSpan Ttl, bool Waits, long QueuedAt)
-    {
-        public string TimerKey => "wait-" + Request.RequestId.ToString("N");
-    }
-
-    private sealed record StoreReply(long OpId, object? Result, Exception? Error);
-
-    private sealed record WaiterExpired(Guid RequestId);
-
-    private sealed record Recovered(Grant? Holder, Waiter[] Waiters);
-
-    private sealed class Heartbeat
-    {
-        public static readonly Heartbeat Instance = new();
-    }
-
-    private sealed class LeaseCheck
-    {
-        public static readonly LeaseCheck Instance = new();
-    }
-
-    private sealed class PollStore
-    {
-        public static readonly PollStore Instance = new();
-    }
+        new(_target.Normalized, held.Metadata, Stopwatch.GetElapsedTime(held.ConfirmedSentAt), IsStale: false, HeldLocally: true);
 }
-
-/// <summary>Sent by an idle target actor to its parent, asking to be stopped.</summary>
-internal sealed record Passivate(IActorRef Child);
-
-/// <summary>Sent by the parent after <see cref="Passivate"/>: stop if still idle.</summary>
-internal sealed class StopIfIdle
-{
-    public static readonly StopIfIdle Instance = new();
-}
-
-/// <summary>The child got work between asking to passivate and being told to stop.</summary>
-internal sealed record PassivationDeclined(IActorRef Child);
-
-/// <summary>Test hook: makes a target actor throw so its supervisor restarts it.</summary>
-internal sealed record CrashForTest(string Target, string Reason) : ILockCommand;

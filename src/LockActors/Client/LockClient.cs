@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using LockActors.Actors;
 using LockActors.Configuration;
 using LockActors.Messages;
 
@@ -84,9 +85,16 @@ public sealed class LockClient
 
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (!LockManager.IsValidWait(wait))
+        {
+            throw new InvalidLockRequestException(target,
+                $"the acquire timeout must be between zero and {LockLimits.MaxWait}, or Timeout.InfiniteTimeSpan to wait forever, not {wait}");
+        }
+
+        var infinite = LockLimits.IsInfinite(wait);
         var request = new Acquire(target, options.Ttl)
         {
-            WaitTimeout = wait > TimeSpan.Zero ? wait : null,
+            WaitTimeout = wait > TimeSpan.Zero || infinite ? wait : null,
             OwnerId = options.OwnerId,
             OnStale = options.OnStale,
             NotifyLost = ActorRefs.Nobody, // the handle learns of a loss from the grant's lease, with no message to race
@@ -95,7 +103,7 @@ public sealed class LockClient
         // The actor answers the wait itself (grant, timeout or withdrawal); the Ask timeout only guards against a
         // lost reply. Cancellation withdraws the request and still awaits the answer, because a grant may already
         // be on its way: such a grant is released at once rather than left held by nobody.
-        var reply = _manager.Ask<LockGranted>(request, wait + (_settings.StoreOperationTimeout * 3) + AskSlack);
+        var reply = _manager.Ask<LockGranted>(request, infinite ? null : wait + (_settings.StoreOperationTimeout * 3) + AskSlack);
         LockGranted grant;
         using (cancellationToken.Register(() => _manager.Tell(new CancelAcquire(target, request.RequestId))))
         {

@@ -45,6 +45,9 @@ public sealed record LockActorsSettings
     /// <summary>Stale policy used when a request gives none.</summary>
     public StalePolicy OnStale { get; init; } = StalePolicy.TakeOver;
 
+    /// <summary>How fencing tokens stay increasing across a release (<c>fencing</c>).</summary>
+    public FencingMode Fencing { get; init; } = FencingMode.HybridClock;
+
     /// <summary>The defaults of the embedded reference.conf.</summary>
     public static LockActorsSettings Default { get; } = new();
 
@@ -70,7 +73,13 @@ public sealed record LockActorsSettings
             PassivateAfter = Read(c, "passivate-after", k => c.GetTimeSpan(k)),
             MaxWaitersPerTarget = Read(c, "max-waiters-per-target", k => c.GetInt(k)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
-            OnStale = StalePolicy.Parse(c.GetString("on-stale", "take-over")),
+            OnStale = Read(c, "on-stale", k => StalePolicy.Parse(c.GetString(k, "take-over"))),
+            Fencing = Read(c, "fencing", k => c.GetString(k, "hybrid-clock") switch
+            {
+                "hybrid-clock" => FencingMode.HybridClock,
+                "strict" => FencingMode.Strict,
+                var other => throw new FormatException($"expected hybrid-clock or strict, not '{other}'"),
+            }),
         }.Validated();
     }
 
@@ -83,7 +92,7 @@ public sealed record LockActorsSettings
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid key; returns this when valid.</summary>
     public LockActorsSettings Validated()
     {
-        Require(DefaultTtl > TimeSpan.Zero, "default-ttl", "must be positive");
+        Require(DefaultTtl > TimeSpan.Zero && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be positive and at most {LockLimits.MaxTtl}");
         Require(LeaseSafetyMargin is >= 0.05 and <= 0.9, "lease-safety-margin", "must be between 0.05 and 0.9");
         Require(HeartbeatInterval is null || (HeartbeatInterval > TimeSpan.Zero && HeartbeatInterval <= TrustedLeaseFor(DefaultTtl) / 2),
             "heartbeat-interval", $"must be positive and at most default-ttl * (1 - lease-safety-margin) / 2 = {TrustedLeaseFor(DefaultTtl) / 2} so a renewal can fail once without losing the lease");
@@ -103,7 +112,7 @@ public sealed record LockActorsSettings
         {
             return read(key);
         }
-        catch (Exception e) when (e is FormatException or OverflowException or Akka.Configuration.ConfigurationException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or Akka.Configuration.ConfigurationException)
         {
             throw new ArgumentException($"lock-actors.{key} has an invalid value '{c.GetString(key)}': {e.Message}", key, e);
         }

@@ -39,7 +39,11 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         _store.Fault = FaultInjectingLockStore.Mode.Down;
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        // A waiting acquire retries transient errors within its wait, and names the last one if the wait runs out.
+        var timeout = await Assert.ThrowsAsync<LockAcquireTimeoutException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromMilliseconds(600) }));
+        Assert.IsType<StoreUnavailableException>(timeout.InnerException);
+        Assert.True(_store.Creates >= 3, $"a waiting acquire retried {_store.Creates} times");
         _store.Fault = FaultInjectingLockStore.Mode.Healthy;
         Assert.False((await _locks.Client.GetInfoAsync(target)).IsHeld);
         await using var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
@@ -50,7 +54,7 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         _store.Fault = FaultInjectingLockStore.Mode.Hanging;
-        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
         Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
         _store.Fault = FaultInjectingLockStore.Mode.Healthy;
     }
@@ -75,16 +79,19 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Release_while_the_store_is_down_fails_and_the_lock_stays_held_until_a_retry()
+    public async Task Release_while_the_store_is_down_stops_renewing_and_the_actor_removes_the_sidecar_once_the_store_is_back()
     {
         var target = NewTarget();
         var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
         _store.Fault = FaultInjectingLockStore.Mode.Down;
         await Assert.ThrowsAsync<StoreUnavailableException>(() => handle.ReleaseAsync());
+        Assert.False(handle.CheckLease()); // released by its caller: no longer certainly held, whatever the store says
+        var replacesAtRelease = _store.Replaces;
         _store.Fault = FaultInjectingLockStore.Mode.Healthy;
-        Assert.True((await _locks.Client.GetInfoAsync(target)).IsHeld);
-        await handle.ReleaseAsync();
-        Assert.False((await _locks.Client.GetInfoAsync(target)).IsHeld);
+        await AwaitConditionAsync(async () => !(await _locks.Client.GetInfoAsync(target)).IsHeld, Ttl);
+        Assert.Equal(replacesAtRelease, _store.Replaces); // no renewal after the release was asked
+        await Assert.ThrowsAsync<LockNotHeldException>(() => handle.ReleaseAsync()); // the actor already removed it
+        await handle.DisposeAsync(); // and disposing is never an error
     }
 
     [Fact]

@@ -1,0 +1,383 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using LockActors.Configuration;
+using LockActors.Messages;
+using LockActors.Storage;
+
+namespace LockActors.Actors;
+
+/// <summary>Plumbing of <see cref="TargetLockActor"/>: store operations, timers, watched parties, deferral, restart and passivation.</summary>
+internal sealed partial class TargetLockActor
+{
+    private const string HeartbeatTimer = "heartbeat";
+    private const string LeaseTimer = "lease";
+    private const string PollTimer = "poll";
+    private const string StoreOpTimer = "store-op";
+    private const string CleanUpTimer = "clean-up";
+
+    // Process-wide so that a restarted incarnation never mistakes its predecessor's late reply for its own.
+    private static long s_opIds;
+    private long _opId;
+    private bool _renewalDue;
+
+    /// <summary>Props for the actor of <paramref name="target"/>.</summary>
+    public static Props Props(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) =>
+        Akka.Actor.Props.CreateBy(new Producer(target, store, settings, instanceId)); // no expression tree or reflection per child
+
+    private bool IsIdle => _step is null && _holder is null && _waiters.Count == 0 && _ownSidecars.Count == 0 && _deferred.Count == 0;
+
+    // ───────────────────────────── store operations ─────────────────────────────
+
+    /// <summary>
+    /// Starts one store operation for <paramref name="step"/>. Its reply (or its timeout, enforced here even if the
+    /// store ignores cancellation) comes back as a message and is handled by the step; a reply after the timeout is ignored.
+    /// </summary>
+    private void Run<T>(Step step, Func<CancellationToken, Task<T>> operation)
+    {
+        var opId = _opId = Interlocked.Increment(ref s_opIds);
+        _step = step;
+        var cancellation = new CancellationTokenSource(_settings.StoreOperationTimeout);
+        Task<T> task;
+        try
+        {
+            task = operation(cancellation.Token);
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException<T>(e);
+        }
+
+        var target = _target;
+        var timeout = _settings.StoreOperationTimeout;
+        task.ContinueWith(
+            t =>
+            {
+                cancellation.Dispose();
+                return t.IsCompletedSuccessfully
+                    ? new StoreReply(opId, t.Result, null)
+                    : new StoreReply(opId, null, Translate(t.Exception?.InnerException, target, timeout));
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).PipeTo(Self);
+        Timers.StartSingleTimer(StoreOpTimer, new StoreOpTimedOut(opId), timeout);
+    }
+
+    private void OnStoreReply(StoreReply reply)
+    {
+        if (reply.OpId != _opId || _step is not { } step || step is AwaitingRecovery)
+        {
+            return; // a reply that came after its timeout, or to a previous incarnation
+        }
+
+        Timers.Cancel(StoreOpTimer);
+        _step = null;
+        OnStepCompleted(step, reply.Result, reply.Error);
+        Settle();
+    }
+
+    private void OnStoreOpTimedOut(StoreOpTimedOut timedOut)
+    {
+        if (timedOut.OpId == _opId && _step is not null and not AwaitingRecovery)
+        {
+            // The store ignored its cancellation: the outcome is unknown; the step decides (writes re-read).
+            OnStoreReply(new StoreReply(timedOut.OpId, null, StoreTimeout(_target, _settings.StoreOperationTimeout)));
+        }
+    }
+
+    /// <summary>No step in flight: handle deferred commands in arrival order, then due renewals, clean-ups and waiters.</summary>
+    private void Settle()
+    {
+        while (_step is null && _deferred.TryDequeue(out var deferred))
+        {
+            HandleSettled(deferred.Message, deferred.Sender);
+        }
+
+        if (_step is null && _renewalDue)
+        {
+            RenewIfSettled();
+        }
+
+        CleanUpIfSettled();
+        ServeNext();
+    }
+
+    private void DeferOrHandle(object message, IActorRef sender)
+    {
+        if (_step is null && _deferred.Count == 0)
+        {
+            HandleSettled(message, sender);
+            Settle();
+        }
+        else
+        {
+            _deferred.Enqueue((message, sender));
+        }
+    }
+
+    /// <summary>Removes a sidecar this actor wrote, conditionally; in strict fencing mode it leaves a tombstone that keeps the token.</summary>
+    private async Task<bool> RemoveSidecarAsync(LockMetadata last, SidecarVersion version, CancellationToken cancellationToken)
+    {
+        if (_settings.Fencing != FencingMode.Strict)
+        {
+            return await _store.TryDeleteAsync(_target.Sidecar, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        var tombstone = LockMetadataCodec.Encode(ReleasedTombstone.For(last, DateTimeOffset.UtcNow));
+        return await _store.TryReplaceAsync(_target.Sidecar, tombstone, version, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    private static Exception Translate(Exception? error, LockTarget target, TimeSpan timeout) => error switch
+    {
+        null or OperationCanceledException => StoreTimeout(target, timeout),
+        LockStoreException => error,
+        _ => new StoreUnavailableException($"The store failed an operation on '{target.Sidecar}': {error.Message}", error),
+    };
+
+    private static StoreUnavailableException StoreTimeout(LockTarget target, TimeSpan timeout) =>
+        new($"The store did not answer within {timeout} for '{target.Sidecar}'; the outcome is unknown.");
+
+    /// <summary>A failed write whose effect is unknown (timeout, 5xx, dropped reply) as opposed to a definite refusal (access denied…).</summary>
+    private static bool IsUnknownOutcome(Exception error) => error is StoreUnavailableException;
+
+    private (LockMetadata? Holder, CorruptSidecarException? Corruption) Decode(SidecarSnapshot snapshot)
+    {
+        try
+        {
+            return (LockMetadataCodec.Decode(_target.Sidecar, snapshot.Content.Span), null);
+        }
+        catch (CorruptSidecarException e)
+        {
+            return (null, e);
+        }
+        catch (Exception e)
+        {
+            return (null, new CorruptSidecarException(_target.Sidecar, e.Message, e)); // rule 11: nothing read can escape untyped
+        }
+    }
+
+    // ───────────────────────────── grants and leases ─────────────────────────────
+
+    /// <summary>A new grant for <paramref name="waiter"/>: its token is drawn now, before the write that carries it (rule 9).</summary>
+    private Grant? NewGrant(Waiter waiter, long? tokenFloor = null)
+    {
+        var floor = Math.Max(_lastToken, tokenFloor ?? 0);
+        if (FencingTokens.Next(floor) is not { } token)
+        {
+            FailWaiter(waiter, new FencingTokenExhaustedException(_target.Normalized, floor));
+            return null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var metadata = new LockMetadata(
+            $"{_instanceId}-{Guid.NewGuid():N}",
+            waiter.Request.OwnerId ?? _settings.OwnerId,
+            HostName,
+            Environment.ProcessId,
+            now,
+            now,
+            waiter.Ttl,
+            token);
+        var sentAt = Stopwatch.GetTimestamp();
+        var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(waiter.Ttl)));
+        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt);
+    }
+
+    /// <summary>The same grant with new metadata, about to be sent now.</summary>
+    private static Grant NewRevision(Grant held, LockMetadata metadata) =>
+        held with { Metadata = metadata, Encoded = LockMetadataCodec.Encode(metadata), ConfirmedSentAt = Stopwatch.GetTimestamp() };
+
+    private long LeaseDeadline(Grant grant) => grant.ConfirmedSentAt + ToTicks(_settings.TrustedLeaseFor(grant.Ttl));
+
+    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private void ScheduleRenewal(Grant grant)
+    {
+        var due = grant.ConfirmedSentAt + ToTicks(_settings.HeartbeatFor(grant.Ttl)) - Stopwatch.GetTimestamp();
+        Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
+        CheckLease();
+    }
+
+    private void RetryRenewalSoon()
+    {
+        var interval = _settings.HeartbeatFor(_holder?.Ttl ?? _settings.DefaultTtl);
+        Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, TimeSpan.FromTicks(Math.Min(interval.Ticks / 2, TimeSpan.TicksPerSecond)));
+        CheckLease();
+    }
+
+    private void StopLeaseTimers()
+    {
+        Timers.Cancel(HeartbeatTimer);
+        Timers.Cancel(LeaseTimer);
+        _renewalDue = false;
+    }
+
+    // ───────────────────────────── parties: requesters and owners ─────────────────────────────
+
+    /// <summary>Watches an actor whose death must withdraw its requests or release its lock. Ask's temporary actors only while queued.</summary>
+    private void WatchParty(IActorRef party)
+    {
+        if (!party.IsNobody() && !party.Equals(Context.System.DeadLetters))
+        {
+            Context.Watch(party);
+        }
+    }
+
+    private void OnPartyTerminated(IActorRef party)
+    {
+        foreach (var waiter in _waiters.Where(w => w.Requester.Equals(party)).ToArray())
+        {
+            Log.Debug("Requester of {0} on {1} is gone; withdrawing its request", waiter.Request.RequestId, _target);
+            Remove(waiter);
+        }
+
+        // An Ask's temporary actor dies right after its grant is delivered; only a real owner actor takes the lock with it.
+        if (_holder is { } held && held.Owner.Equals(party) && !IsTemporary(party))
+        {
+            DeferOrHandle(new AbandonedGrant(_target.Normalized, held.LockId, "its owner actor stopped"), ActorRefs.Nobody);
+        }
+    }
+
+    private void TellOwner(IActorRef owner, object message)
+    {
+        if (!owner.IsNobody() && !IsTemporary(owner))
+        {
+            owner.Tell(message);
+        }
+    }
+
+    private static bool IsTemporary(IActorRef actor) => actor.Path.Parent is { Name: "temp" } parent && parent.Parent is RootActorPath;
+
+    private static void Reply(IEnumerable<IActorRef> to, object message)
+    {
+        foreach (var actor in to)
+        {
+            actor.Tell(message);
+        }
+    }
+
+    // ───────────────────────────── restart & passivation ─────────────────────────────
+
+    /// <inheritdoc />
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // Hand what only memory knows to the next incarnation; the sidecar says the rest. A write in flight has an
+        // unknown outcome: its sidecar is remembered so it is reclaimed or removed.
+        var ownSidecars = _ownSidecars.Values.ToList();
+        if (_step is Creating { Grant: var created })
+        {
+            ownSidecars.Add(new OwnSidecar(created.LockId, null, created.Metadata, Stopwatch.GetTimestamp() + ToTicks(created.Ttl), 0));
+        }
+        else if (_step is TakingOver { Grant: var taken })
+        {
+            ownSidecars.Add(new OwnSidecar(taken.LockId, null, taken.Metadata, Stopwatch.GetTimestamp() + ToTicks(taken.Ttl), 0));
+        }
+
+        Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), _deferred.ToArray()));
+        // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
+    }
+
+    /// <inheritdoc />
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        _step = new AwaitingRecovery(); // everything waits (in order) for the predecessor's hand-over
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Context.SetReceiveTimeout(_settings.PassivateAfter);
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Stopped for good (system shutdown, or the supervisor gave up): nobody renews any more, so say so now.
+        if (_holder is { } held)
+        {
+            held.Lease.MarkLost("the lock actor stopped; the lock is no longer renewed");
+            TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, "the lock actor stopped; the lock is no longer renewed"));
+        }
+
+        foreach (var waiter in _waiters)
+        {
+            waiter.Requester.Tell(new Status.Failure(new StoreUnavailableException($"The lock actor for '{_target}' stopped before the request was served.")));
+        }
+    }
+
+    private void Recover(Recovered recovered)
+    {
+        if (_step is not AwaitingRecovery)
+        {
+            return;
+        }
+
+        _step = null;
+        var queuedMeanwhile = _deferred.ToArray();
+        _deferred.Clear();
+        foreach (var deferred in recovered.Deferred.Concat(queuedMeanwhile))
+        {
+            _deferred.Enqueue(deferred);
+        }
+
+        foreach (var sidecar in recovered.OwnSidecars)
+        {
+            _ownSidecars[sidecar.LockId] = sidecar;
+        }
+
+        var arrivedMeanwhile = _waiters.ToArray();
+        _waiters.Clear();
+        foreach (var waiter in recovered.Waiters.Concat(arrivedMeanwhile))
+        {
+            _waiters.AddLast(waiter);
+            if (waiter.Waits && !LockLimits.IsInfinite(waiter.Request.WaitTimeout!.Value))
+            {
+                var left = waiter.Request.WaitTimeout!.Value - Stopwatch.GetElapsedTime(waiter.QueuedAt);
+                Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(waiter.Request.RequestId), left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            }
+        }
+
+        if (recovered.Holder is { } held)
+        {
+            // Confirm by reading that the sidecar still names the grant; the lease clock keeps counting from its last confirmed send.
+            Log.Info("Restarted actor for {0} re-reads the sidecar of lock {1}", _target, held.LockId);
+            _holder = held;
+            _lastToken = Math.Max(_lastToken, held.Token);
+            Run(new Recovering(new Renewing(held, held)), ct => _store.ReadAsync(_target.Sidecar, ct));
+            return;
+        }
+
+        Settle();
+    }
+
+    private void RequestPassivationIfIdle()
+    {
+        if (IsIdle)
+        {
+            Context.Parent.Tell(new Passivate(Self));
+        }
+    }
+
+    private void StopOrDecline()
+    {
+        if (IsIdle)
+        {
+            Context.Stop(Self);
+        }
+        else
+        {
+            Sender.Tell(new PassivationDeclined(Self));
+        }
+    }
+
+    /// <summary>Creates the actor directly, also on supervisor restarts (Props.Create(expression) built an expression tree and used reflection per child).</summary>
+    private sealed class Producer(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(TargetLockActor);
+
+        public ActorBase Produce() => new TargetLockActor(target, store, settings, instanceId);
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
+}

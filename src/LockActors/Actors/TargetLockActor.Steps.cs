@@ -1,0 +1,127 @@
+using Akka.Actor;
+using LockActors.Messages;
+using LockActors.Storage;
+
+namespace LockActors.Actors;
+
+/// <summary>The data of <see cref="TargetLockActor"/>: its steps, grants, waiters and internal messages.</summary>
+internal sealed partial class TargetLockActor
+{
+    // ───────────── steps: the one store operation in flight, with the data its reply needs ─────────────
+
+    /// <summary>A store operation in flight. Exactly one runs at a time; its reply is handled by the step that started it.</summary>
+    private abstract record Step(string Name);
+
+    /// <summary>An atomic create of the sidecar for <paramref name="Waiter"/>.</summary>
+    private sealed record Creating(Waiter Waiter, Grant Grant) : Step("creating");
+
+    /// <summary>Reading the sidecar after a create was refused, to judge its holder.</summary>
+    private sealed record Inspecting(Waiter Waiter, int Attempt) : Step("inspecting");
+
+    /// <summary>A compare-and-swap over a stale sidecar, a released tombstone, or one of this actor's own abandoned sidecars.</summary>
+    private sealed record TakingOver(Waiter Waiter, Grant Grant, SidecarVersion Expected) : Step("taking over");
+
+    /// <summary>A renewal (compare-and-swap on the holder's own version) of the local holder's sidecar.</summary>
+    private sealed record Renewing(Grant Held, Grant Renewed) : Step("renewing");
+
+    /// <summary>A conditional removal (or, in strict fencing mode, a tombstone) of a released grant's sidecar.</summary>
+    private sealed record Releasing(Grant Released, IReadOnlyList<IActorRef> Releasers) : Step("releasing");
+
+    /// <summary>One compare-and-swap from the releasing holder's sidecar straight to the next local waiter's.</summary>
+    private sealed record HandingOver(Grant Released, IActorRef Releaser, Waiter Next, Grant NextGrant) : Step("handing over");
+
+    /// <summary>Re-reading the sidecar after a write whose outcome is unknown (timeout, 5xx, dropped reply).</summary>
+    private sealed record Recovering(Step UnknownWrite) : Step("recovering");
+
+    /// <summary>Removing a sidecar this actor wrote that no caller holds (see <see cref="OwnSidecar"/>).</summary>
+    private sealed record CleaningUp(OwnSidecar Sidecar) : Step("cleaning up");
+
+    /// <summary>Reading the sidecar for <see cref="GetLockInfo"/>.</summary>
+    private sealed record ReadingInfo(IActorRef ReplyTo) : Step("reading info");
+
+    /// <summary>Honouring a release of a grant this actor does not hold (restarted actor, or another actor system's id).</summary>
+    private sealed record ReleasingForeign(Release Release, IActorRef ReplyTo, SidecarVersion? Version) : Step("releasing a foreign grant");
+
+    /// <summary>A restarted incarnation waiting for what its predecessor handed over (<see cref="Recovered"/>).</summary>
+    private sealed record AwaitingRecovery() : Step("awaiting recovery");
+
+    // ───────────── grants and waiters ─────────────
+
+    /// <summary>
+    /// A grant of this actor. <paramref name="ConfirmedSentAt"/> is when the last write that the store confirmed was
+    /// <em>sent</em> (monotonic timestamp): the lease counts from there (protocol rule 8).
+    /// </summary>
+    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, IActorRef Owner, LockLease Lease, long ConfirmedSentAt)
+    {
+        public string LockId => Metadata.LockId;
+
+        public TimeSpan Ttl => Metadata.Ttl;
+
+        public long Token => Metadata.FencingToken;
+    }
+
+    /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>
+    private sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
+    {
+        public string TimerKey => "wait-" + Request.RequestId.ToString("N");
+
+        /// <summary>The last transient store error met while waiting, reported if the wait runs out.</summary>
+        public Exception? LastError { get; set; }
+    }
+
+    /// <summary>
+    /// A sidecar this actor wrote that no caller holds: a grant whose reply came after its lease, whose requester gave up,
+    /// that was lost, or whose release failed. Removed by a clean-up step until <paramref name="RetryUntil"/>, or
+    /// reclaimed (compare-and-swap) by the next local waiter. After that it is stale on the store's clock anyway.
+    /// </summary>
+    private sealed record OwnSidecar(string LockId, SidecarVersion? Version, LockMetadata Metadata, long RetryUntil, long NextAttempt);
+
+    // ───────────── internal messages ─────────────
+
+    private sealed record StoreReply(long OpId, object? Result, Exception? Error);
+
+    private sealed record StoreOpTimedOut(long OpId);
+
+    private sealed record WaiterExpired(Guid RequestId);
+
+    private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred);
+
+
+    private sealed class Heartbeat
+    {
+        public static readonly Heartbeat Instance = new();
+    }
+
+    private sealed class LeaseCheck
+    {
+        public static readonly LeaseCheck Instance = new();
+    }
+
+    private sealed class PollStore
+    {
+        public static readonly PollStore Instance = new();
+    }
+
+    private sealed class CleanUp
+    {
+        public static readonly CleanUp Instance = new();
+    }
+}
+
+/// <summary>Sent by an idle target actor to its parent, asking to be stopped.</summary>
+internal sealed record Passivate(IActorRef Child);
+
+/// <summary>Sent by the parent after <see cref="Passivate"/>: stop if still idle.</summary>
+internal sealed class StopIfIdle
+{
+    public static readonly StopIfIdle Instance = new();
+}
+
+/// <summary>The child got work between asking to passivate and being told to stop.</summary>
+internal sealed record PassivationDeclined(IActorRef Child);
+
+/// <summary>Test hook: makes a target actor throw so its supervisor restarts it.</summary>
+internal sealed record CrashForTest(string Target, string Reason) : ILockCommand;
+
+/// <summary>A grant nobody can hold any more (undelivered, or its owner actor died): released by its target actor.</summary>
+internal sealed record AbandonedGrant(string Target, string LockId, string Reason) : ILockCommand;
