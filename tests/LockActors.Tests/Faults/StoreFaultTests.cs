@@ -6,6 +6,7 @@ using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
 using LockActors.Storage.Stores.Memory;
+using LockActors.TestServers.Faults;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,15 +16,15 @@ namespace LockActors.Tests.Faults;
 public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
-    private readonly FaultInjectingLockStore _store;
+    private readonly FaultInjectingStore _store;
     private readonly LockActorsExtension _locks;
 
     public StoreFaultTests(ITestOutputHelper output)
-        : this(new FaultInjectingLockStore(new MemoryLockStore()), output)
+        : this(new FaultInjectingStore(new MemoryLockStore()), output)
     {
     }
 
-    private StoreFaultTests(FaultInjectingLockStore store, ITestOutputHelper output)
+    private StoreFaultTests(FaultInjectingStore store, ITestOutputHelper output)
         : base(ActorSystemSetup.Create(
             BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString("lock-actors.store-operation-timeout = 1s\nlock-actors.poll-interval = 50ms").WithFallback(LockActorsSettings.ReferenceConfig)),
             new LockActorsSetup(registry => registry.Register("faulty", store))), output: output)
@@ -38,13 +39,13 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     public async Task Store_down_at_acquire_gives_StoreUnavailable_and_claims_nothing()
     {
         var target = NewTarget();
-        _store.Fault = FaultInjectingLockStore.Mode.Down;
+        _store.EveryCall(StoreFault.FailBeforeApply);
         await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
         // A waiting acquire retries transient errors within its wait, and names the last one if the wait runs out.
         var timeout = await Assert.ThrowsAsync<LockAcquireTimeoutException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromMilliseconds(600) }));
         Assert.IsType<StoreUnavailableException>(timeout.InnerException);
-        Assert.True(_store.Creates >= 3, $"a waiting acquire retried {_store.Creates} times");
-        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        Assert.True(_store.Calls(StorePrimitive.Create) >= 3, $"a waiting acquire retried {_store.Calls(StorePrimitive.Create)} times");
+        _store.ClearFaults();
         Assert.False((await _locks.Client.GetInfoAsync(target)).IsHeld);
         await using var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
     }
@@ -53,27 +54,28 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     public async Task Hanging_store_at_acquire_times_out_as_StoreUnavailable()
     {
         var target = NewTarget();
-        _store.Fault = FaultInjectingLockStore.Mode.Hanging;
+        _store.EveryCall(StoreFault.Hang());
         var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
         Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
-        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        _store.ClearFaults();
     }
 
     [Theory]
-    [InlineData(FaultInjectingLockStore.Mode.Down)]
-    [InlineData(FaultInjectingLockStore.Mode.Hanging)]
-    public async Task Holder_whose_renewals_fail_is_told_LockLost_before_its_ttl_ends(FaultInjectingLockStore.Mode fault)
+    [InlineData("down")]
+    [InlineData("hanging")]
+    public async Task Holder_whose_renewals_fail_is_told_LockLost_before_its_ttl_ends(string fault)
     {
         var target = NewTarget();
         var probe = CreateTestProbe();
         var granted = await _locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { NotifyLost = probe.Ref }, TimeSpan.FromSeconds(10));
         await Task.Delay(Ttl / 2); // at least one renewal succeeded
-        _store.Fault = fault;
+        _store.EveryCall(fault == "down" ? StoreFault.FailBeforeApply : StoreFault.Hang());
         var lost = probe.ExpectMsg<LockLost>(Ttl * 2);
         var lostAt = DateTimeOffset.UtcNow;
         // Read only now: a renewal already in flight when the fault was switched on may still have succeeded.
-        var lastGoodWrite = _store.LastSuccessfulReplace == default ? granted.Metadata.CreatedAt : _store.LastSuccessfulReplace;
-        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        var lastReplace = _store.Timeline.Where(e => e.Primitive == StorePrimitive.Replace && e.IsSuccessfulWrite).LastOrDefault();
+        var lastGoodWrite = lastReplace is null ? granted.Metadata.CreatedAt : lastReplace.CallStartedAt;
+        _store.ClearFaults();
         Assert.Equal(granted.LockId, lost.LockId);
         Assert.True(lostAt < lastGoodWrite + Ttl, $"told {lostAt - lastGoodWrite} after the last good renewal; TTL {Ttl}");
     }
@@ -83,13 +85,13 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
-        _store.Fault = FaultInjectingLockStore.Mode.Down;
+        _store.EveryCall(StoreFault.FailBeforeApply);
         await Assert.ThrowsAsync<StoreUnavailableException>(() => handle.ReleaseAsync());
         Assert.False(handle.CheckLease()); // released by its caller: no longer certainly held, whatever the store says
-        var replacesAtRelease = _store.Replaces;
-        _store.Fault = FaultInjectingLockStore.Mode.Healthy;
+        var replacesAtRelease = _store.Calls(StorePrimitive.Replace);
+        _store.ClearFaults();
         await AwaitConditionAsync(async () => !(await _locks.Client.GetInfoAsync(target)).IsHeld, Ttl);
-        Assert.Equal(replacesAtRelease, _store.Replaces); // no renewal after the release was asked
+        Assert.Equal(replacesAtRelease, _store.Calls(StorePrimitive.Replace)); // no renewal after the release was asked
         await Assert.ThrowsAsync<LockNotHeldException>(() => handle.ReleaseAsync()); // the actor already removed it
         await handle.DisposeAsync(); // and disposing is never an error
     }
@@ -115,12 +117,12 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
         var target = NewTarget();
         _store.ResetCounts();
         var granted = await _locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), TimeSpan.FromSeconds(10));
-        Assert.Equal((1, 0, 0, 0), (_store.Creates, _store.Reads, _store.Replaces, _store.Deletes));
-        await AwaitConditionAsync(() => Task.FromResult(_store.Replaces >= 1), Ttl);
-        Assert.Equal((1, 0, 1, 0), (_store.Creates, _store.Reads, _store.Replaces, _store.Deletes));
+        Assert.Equal((1, 0, 0, 0), (_store.Calls(StorePrimitive.Create), _store.Calls(StorePrimitive.Read), _store.Calls(StorePrimitive.Replace), _store.Calls(StorePrimitive.Delete)));
+        await AwaitConditionAsync(() => Task.FromResult(_store.Calls(StorePrimitive.Replace) >= 1), Ttl);
+        Assert.Equal((1, 0, 1, 0), (_store.Calls(StorePrimitive.Create), _store.Calls(StorePrimitive.Read), _store.Calls(StorePrimitive.Replace), _store.Calls(StorePrimitive.Delete)));
         await _locks.Manager.Ask<LockReleased>(new Release(target, granted.LockId), TimeSpan.FromSeconds(10));
-        Assert.Equal(1, _store.Deletes);
-        Assert.Equal(0, _store.Reads);
+        Assert.Equal(1, _store.Calls(StorePrimitive.Delete));
+        Assert.Equal(0, _store.Calls(StorePrimitive.Read));
     }
 
     [Fact]
@@ -136,10 +138,10 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
         }).ToArray();
         await Task.WhenAll(holds);
         // One create, one compare-and-swap per hand-off, one delete at the end; no reads, no polling.
-        Assert.Equal(0, _store.Reads);
-        Assert.Equal(1, _store.Creates);
-        Assert.Equal(callers - 1, _store.Replaces);
-        Assert.Equal(1, _store.Deletes);
+        Assert.Equal(0, _store.Calls(StorePrimitive.Read));
+        Assert.Equal(1, _store.Calls(StorePrimitive.Create));
+        Assert.Equal(callers - 1, _store.Calls(StorePrimitive.Replace));
+        Assert.Equal(1, _store.Calls(StorePrimitive.Delete));
     }
 
     [Fact]
