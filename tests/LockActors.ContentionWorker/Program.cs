@@ -6,12 +6,13 @@ using Akka.Configuration;
 using LockActors;
 using LockActors.Client;
 using LockActors.ContentionWorker;
+using LockActors.TestServers.Faults;
 
 // A separate OS process for the multi-process reliability tests. Every hold is recorded in a JSONL history
 // (see HoldRecorder) and writes BEGIN/WRITE/END lines to a per-target protected file, checking its lease first.
 //
 //   contend --config F --targets u1,u2 --callers N --grants M --ttl-ms T --hold-ms H --history F --protected-dir D
-//           [--fault-rate R --fault-seed S] [--tolerate-failures 1] [--drain-ms D]
+//           [--fault-rate R --fault-seed S]  (FaultInjectingStore of LockActors.TestServers around every store) [--tolerate-failures 1] [--drain-ms D]
 //       N callers each take M grants spread over the targets, holding each for H ms.
 //   hold --config F --targets u --ttl-ms T --history F --protected-dir D [--hold-ms H] [--check-ms C]
 //       acquires one lock, prints "HOLDING <token> <lockId> <monotonic>", then every C ms prints
@@ -25,7 +26,7 @@ Console.WriteLine(FormattableString.Invariant($"CLOCK pid={Environment.ProcessId
 
 var config = ConfigurationFactory.ParseString(File.ReadAllText(options.Required("config")));
 var faultRate = options.Double("fault-rate", 0);
-var faults = new List<RateFaultStore>();
+var faults = new List<FaultInjectingStore>();
 var setup = ActorSystemSetup.Create(
     BootstrapSetup.Create().WithConfig(config),
     new LockActorsSetup(registry =>
@@ -38,7 +39,15 @@ var setup = ActorSystemSetup.Create(
         foreach (var scheme in registry.Schemes.ToArray())
         {
             var inner = registry.Resolve(scheme);
-            var faulty = new RateFaultStore(inner, faultRate, options.Int("fault-seed", Environment.ProcessId) + faults.Count);
+            // The rate splits evenly into delays (up to 300 ms, before or after applying), errors before applying and
+            // lost replies after applying (half fail like a connection reset, half hang until the actor's timeout).
+            var faulty = new FaultInjectingStore(inner, name: scheme)
+            {
+                RandomFaults = new RandomStoreFaults(options.Int("fault-seed", Environment.ProcessId) + faults.Count)
+                {
+                    DelayRate = faultRate / 3, MaxDelay = TimeSpan.FromMilliseconds(300), FailRate = faultRate / 3, DropReplyRate = faultRate / 3,
+                },
+            };
             faults.Add(faulty);
             registry.Register(scheme, faulty);
         }
@@ -91,6 +100,6 @@ await Task.WhenAll(work);
 
 // Give the actors a chance to finish releases they retry (the test then checks that no sidecar was left behind).
 await Task.Delay(TimeSpan.FromMilliseconds(options.Int("drain-ms", 0)));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE grants={completed} failures={failures} injected-faults={faults.Sum(f => f.Injected)} store-calls={faults.Sum(f => f.Calls)}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE grants={completed} failures={failures} store-calls={faults.Sum(f => Enum.GetValues<StorePrimitive>().Sum(f.Calls))} failed-or-hung-calls={faults.Sum(f => f.Timeline.Where(e => e.Kind is StoreEventKind.Failed or StoreEventKind.Hung).Count)}"));
 await system.Terminate();
 return failures == 0 || options.Int("tolerate-failures", 0) == 1 ? 0 : 2;

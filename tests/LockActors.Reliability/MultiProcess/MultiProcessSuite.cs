@@ -241,7 +241,8 @@ public abstract class MultiProcessSuite : IDisposable
             : throw new InvalidOperationException("libfaketime is not set up (LOCKACTORS_FAKETIME_LIB). Run the README test command (bash tests/run-all.sh), " +
                                                   "which runs tests/servers/faketime.sh, or: eval \"$(bash tests/servers/faketime.sh up /tmp/faketime)\"");
         var ttl = Backend.ShortTtl;
-        var config = WorkerConfig(fastPolling: true);
+        // Strict fencing: its guarantee (tokens grow across a release) needs no clock; hybrid-clock's names the clock.
+        var config = WorkerConfig(fastPolling: true, "lock-actors.fencing = strict");
         var histories = new List<string>();
         var holdFor = ((int)(ttl * 1.5).TotalMilliseconds).ToString(CultureInfo.InvariantCulture); // spans several renewals
         var rounds = ReliabilityRun.Soak ? 5 : 1;
@@ -322,7 +323,8 @@ public abstract class MultiProcessSuite : IDisposable
     private async Task<HistoryCheck> ContendAsync(string[] targets, int processes, int callers, int grantsPerCaller, double faultRate)
     {
         var ttl = Backend.ShortTtl * 2;
-        var config = WorkerConfig(fastPolling: true);
+        // Injected hangs last until the actor's own store-operation timeout: keep it short so a run stays short.
+        var config = WorkerConfig(fastPolling: true, faultRate > 0 ? "lock-actors.store-operation-timeout = 2s" : string.Empty);
         var histories = new List<string>();
         var workers = new List<WorkerProcess>();
         for (var p = 0; p < processes; p++)
@@ -358,13 +360,13 @@ public abstract class MultiProcessSuite : IDisposable
 
     private string History(string name) => Path.Combine(_work, name + ".jsonl");
 
-    private string WorkerConfig(bool fastPolling)
+    private string WorkerConfig(bool fastPolling, string extraHocon = "")
     {
-        var path = Path.Combine(_work, fastPolling ? "worker-fast.conf" : "worker.conf");
+        var path = Path.Combine(_work, $"worker-{(fastPolling ? "fast" : "default")}-{(uint)extraHocon.GetHashCode(StringComparison.Ordinal)}.conf");
         // Contention tests poll fast to keep CI short; the kill test keeps the library's default back-off so it
         // measures when a waiter really re-reads.
         var polling = fastPolling ? "\nlock-actors.poll-interval = 20ms\nlock-actors.max-poll-interval = 100ms" : string.Empty;
-        File.WriteAllText(path, Backend.Hocon + polling + "\nakka.loglevel = WARNING\n");
+        File.WriteAllText(path, Backend.Hocon + polling + "\nakka.loglevel = WARNING\n" + extraHocon + "\n");
         return path;
     }
 
