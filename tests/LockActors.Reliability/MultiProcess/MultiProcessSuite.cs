@@ -151,8 +151,8 @@ public abstract class MultiProcessSuite : IDisposable
             // The killed holder recorded nothing: it held from its grant until the kill, as far as anyone can tell.
             var normalisedTarget = Hold.ReadAll([takerHistory]).Single().Target;
             extraHolds.Add(new Hold(normalisedTarget, holder.Pid, holding.LockId, holding.Token, holding.Enter, killedAt, false, 0, "killed"));
-            Assert.NotNull(last);
-            Assert.NotNull(takeover);
+            Assert.True(last is not null, "the observer never read the holder's sidecar");
+            Assert.True(takeover is not null, $"the observer saw no takeover write within 120 s; the taker printed: {string.Join(" | ", taker.Lines.Where(l => !l.StartsWith("CHECK", StringComparison.Ordinal)))}");
             var expiry = last.ModifiedAt + ttl;
             var afterExpiry = takeover.ModifiedAt - expiry;
             delays.Add(afterExpiry.TotalMilliseconds);

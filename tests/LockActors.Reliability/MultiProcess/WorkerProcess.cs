@@ -92,6 +92,11 @@ public sealed class WorkerProcess : IDisposable
             var left = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
             if (left <= TimeSpan.Zero || (_process.HasExited && !await _lineArrived.WaitAsync(TimeSpan.FromMilliseconds(200))))
             {
+                if (_process.HasExited)
+                {
+                    _process.WaitForExit(); // drains stdout and stderr, so the message shows why it exited
+                }
+
                 throw new TimeoutException($"worker {Pid} printed no '{prefix}' line within {timeout} (exited: {_process.HasExited}).\nstdout:\n{string.Join('\n', Lines.TakeLast(20))}\nstderr:\n{Errors}");
             }
 
