@@ -56,10 +56,30 @@ public class CorruptSidecarException(SidecarKey key, string reason, Exception? i
     public string Reason { get; } = reason;
 }
 
-/// <summary>The sidecar is larger than <see cref="SidecarLimits.MaxBytes"/>: not lock metadata. It is left untouched.</summary>
+/// <summary>
+/// The sidecar is larger than <see cref="SidecarLimits.MaxBytes"/>: not lock metadata. Like any corrupt sidecar it is
+/// left untouched unless the caller's stale policy takes it over (stores read its first bytes and its real version, so
+/// a compare-and-swap takeover works). Writing content over the limit also throws it, before the store is touched.
+/// </summary>
 public sealed class SidecarTooLargeException(SidecarKey key, long length)
-    : CorruptSidecarException(key, $"it is {length} bytes, more than the {SidecarLimits.MaxBytes}-byte limit")
+    : CorruptSidecarException(key, $"it is {(length > SidecarLimits.MaxBytes + 1 ? length.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least " + length.ToString(System.Globalization.CultureInfo.InvariantCulture))} bytes, more than the {SidecarLimits.MaxBytes}-byte limit")
 {
-    /// <summary>The size found.</summary>
+    /// <summary>The size found: the real size, or <c>MaxBytes + 1</c> when only that much was read.</summary>
     public long Length { get; } = length;
+}
+
+/// <summary>
+/// The sidecar path names something other than a regular file: a FIFO, a directory, a device, a socket, or a symbolic
+/// link (dangling or not). It is never opened for reading beyond a non-blocking check, never followed, never replaced
+/// and never removed; a create against it answers "already exists". Unlike <see cref="CorruptSidecarException"/> it is
+/// not subject to any stale policy: remove it by hand if it is not meant to be there.
+/// </summary>
+public sealed class SidecarNotRegularFileException(SidecarKey key, string kind)
+    : LockStoreException($"The sidecar '{key}' is not a regular file but {kind}; it is left untouched and never taken over (remove it by hand if it does not belong there).")
+{
+    /// <summary>The sidecar that was refused.</summary>
+    public SidecarKey Key { get; } = key;
+
+    /// <summary>What the path names instead, e.g. "a FIFO", "a directory", "a symbolic link".</summary>
+    public string Kind { get; } = kind;
 }

@@ -51,6 +51,7 @@ public sealed class SettingsTests
             MaxWaitersPerTarget = 50,
             OwnerId = "svc \"a\"",
             OnStale = StalePolicy.Never,
+            Fencing = FencingMode.Strict,
         };
         options.Stores.Add(new FileStoreOptions { Root = "/data/in", CheckAndWriteTimeout = TimeSpan.FromSeconds(2) });
         options.Stores.Add(new MemoryStoreOptions { PerActorSystem = true });
@@ -64,6 +65,7 @@ public sealed class SettingsTests
         Assert.Equal(50, settings.MaxWaitersPerTarget);
         Assert.Equal("svc \"a\"", settings.OwnerId);
         Assert.Same(StalePolicy.Never, settings.OnStale);
+        Assert.Equal(FencingMode.Strict, settings.Fencing);
         Assert.Equal("/data/in", config.GetString("lock-actors.stores.file.root"));
         Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("lock-actors.stores.file.check-and-write-timeout"));
         Assert.Equal("system", config.GetString("lock-actors.stores.mem.scope"));

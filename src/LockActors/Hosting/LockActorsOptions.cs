@@ -47,6 +47,9 @@ public sealed class LockActorsOptions
     /// <summary><c>on-stale</c>: a built-in policy (<see cref="StalePolicy.TakeOver"/>, <see cref="StalePolicy.Never"/>, <see cref="StalePolicy.TakeOverIncludingCorrupt"/>).</summary>
     public StalePolicy? OnStale { get; set; }
 
+    /// <summary><c>fencing</c>: how fencing tokens stay increasing across a release (see <see cref="Configuration.FencingMode"/>).</summary>
+    public Configuration.FencingMode? Fencing { get; set; }
+
     /// <summary>Per-backend options (<see cref="FileStoreOptions"/>, <see cref="MemoryStoreOptions"/>, and the other backends').</summary>
     public IList<LockStoreOptions> Stores { get; } = new List<LockStoreOptions>();
 
@@ -80,6 +83,11 @@ public sealed class LockActorsOptions
         if (OnStale is not null)
         {
             hocon.Append("lock-actors.on-stale = ").AppendLine(OnStale.Name);
+        }
+
+        if (Fencing is { } fencing)
+        {
+            hocon.Append("lock-actors.fencing = ").AppendLine(fencing == Configuration.FencingMode.Strict ? "strict" : "hybrid-clock");
         }
 
         foreach (var store in Stores)

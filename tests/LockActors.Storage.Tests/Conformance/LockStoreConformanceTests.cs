@@ -19,6 +19,14 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
     /// <summary>Builds a fresh store instance (may share a server with other tests).</summary>
     protected abstract Task<ILockStore> CreateStoreAsync();
 
+    /// <summary>
+    /// Another store instance on the same backend and location as <see cref="Store"/>, with its own connections and
+    /// clients, as a second process would have. The race tests spread their racers over several of these, because a
+    /// store (or server) that serialises requests per connection hides a check-then-act from single-instance races.
+    /// The suite disposes what this returns unless it is <see cref="Store"/> itself.
+    /// </summary>
+    protected abstract Task<ILockStore> CreateIndependentStoreAsync();
+
     /// <summary>A target URI, unique to this call, whose parent location exists.</summary>
     protected abstract string NewTargetUri(string name);
 
@@ -202,13 +210,66 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Oversized_sidecar_is_reported_as_too_large_and_left_in_place()
+    public async Task Oversized_sidecar_reads_as_its_first_bytes_with_its_real_version_and_is_left_in_place()
     {
         var key = NewKey();
-        await WriteRawAsync(key, new byte[SidecarLimits.MaxBytes + 1]);
-        var error = await Assert.ThrowsAsync<SidecarTooLargeException>(() => Store.ReadAsync(key));
-        Assert.Equal(SidecarLimits.MaxBytes + 1, error.Length);
+        var planted = Oversized(seed: 1);
+        await WriteRawAsync(key, planted);
+        var read = await Store.ReadAsync(key);
+        Assert.NotNull(read);
+        Assert.Equal(SidecarLimits.MaxBytes + 1, read.Content.Length);
+        Assert.True(read.Content.Span.SequenceEqual(planted.AsSpan(0, SidecarLimits.MaxBytes + 1)), "the snapshot must hold the sidecar's first MaxBytes + 1 bytes");
+        var error = Assert.Throws<SidecarTooLargeException>(() => LockMetadataCodec.Decode(key, read.Content.Span));
+        Assert.Equal(key, error.Key);
         Assert.Null(await Store.TryCreateAsync(key, Bytes("x")));
+        var again = await Store.ReadAsync(key);
+        Assert.Equal(read.Version, again!.Version);
+    }
+
+    [Fact]
+    public async Task Oversized_sidecar_is_taken_over_by_replace_with_the_version_read()
+    {
+        var key = NewKey();
+        await WriteRawAsync(key, Oversized(seed: 2));
+        var read = (await Store.ReadAsync(key))!;
+        var taken = await Store.TryReplaceAsync(key, Bytes("taken over"), read.Version);
+        Assert.NotNull(taken);
+        var after = await Store.ReadAsync(key);
+        Assert.Equal("taken over", Text(after!));
+        Assert.Equal(taken, after!.Version);
+    }
+
+    [Fact]
+    public async Task Oversized_sidecar_is_deleted_with_the_version_read()
+    {
+        var key = NewKey();
+        await WriteRawAsync(key, Oversized(seed: 3));
+        var read = (await Store.ReadAsync(key))!;
+        Assert.True(await Store.TryDeleteAsync(key, read.Version));
+        Assert.Null(await Store.ReadAsync(key));
+    }
+
+    [Fact]
+    public async Task Oversized_sidecar_is_not_replaced_or_deleted_with_a_stale_version()
+    {
+        var key = NewKey();
+        var before = (await Store.TryCreateAsync(key, Bytes("small")))!.Value;
+        await WriteRawAsync(key, Oversized(seed: 4));
+        var first = (await Store.ReadAsync(key))!;
+        Assert.NotEqual(before, first.Version);
+        var replacement = Oversized(seed: 5, extra: 100);
+        await WriteRawAsync(key, replacement);
+        var current = (await Store.ReadAsync(key))!;
+        Assert.NotEqual(first.Version, current.Version);
+        foreach (var stale in new[] { before, first.Version })
+        {
+            Assert.Null(await Store.TryReplaceAsync(key, Bytes("late"), stale));
+            Assert.False(await Store.TryDeleteAsync(key, stale));
+        }
+
+        var after = (await Store.ReadAsync(key))!;
+        Assert.Equal(current.Version, after.Version);
+        Assert.True(after.Content.Span.SequenceEqual(replacement.AsSpan(0, SidecarLimits.MaxBytes + 1)));
     }
 
     [Fact]
@@ -217,13 +278,21 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
         var key = NewKey();
         await Assert.ThrowsAsync<SidecarTooLargeException>(() => Store.TryCreateAsync(key, new byte[SidecarLimits.MaxBytes + 1]));
         Assert.Null(await Store.ReadAsync(key));
+        var v1 = (await Store.TryCreateAsync(key, Bytes("one")))!.Value;
+        await Assert.ThrowsAsync<SidecarTooLargeException>(() => Store.TryReplaceAsync(key, new byte[SidecarLimits.MaxBytes + 1], v1));
+        var read = await Store.ReadAsync(key);
+        Assert.Equal("one", Text(read!));
+        Assert.Equal(v1, read!.Version);
     }
 
-    [Fact]
-    public async Task Concurrent_creates_have_exactly_one_winner()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Concurrent_creates_have_exactly_one_winner(int instances)
     {
         var key = NewKey();
-        var results = await Race(i => Store.TryCreateAsync(key, Bytes($"racer-{i}")));
+        await using var stores = await IndependentStoresAsync(instances);
+        var results = await Race(i => stores[i].TryCreateAsync(key, Bytes($"racer-{i}")));
         var winners = Enumerable.Range(0, Racers).Where(i => results[i] is not null).ToArray();
         Assert.Single(winners);
         var read = await Store.ReadAsync(key);
@@ -231,12 +300,15 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
         Assert.Equal(results[winners[0]], read!.Version);
     }
 
-    [Fact]
-    public async Task Concurrent_replaces_of_one_version_have_exactly_one_winner()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Concurrent_replaces_of_one_version_have_exactly_one_winner(int instances)
     {
         var key = NewKey();
         var v1 = (await Store.TryCreateAsync(key, Bytes("base")))!.Value;
-        var results = await Race(i => Store.TryReplaceAsync(key, Bytes($"racer-{i}"), v1));
+        await using var stores = await IndependentStoresAsync(instances);
+        var results = await Race(i => stores[i].TryReplaceAsync(key, Bytes($"racer-{i}"), v1));
         var winners = Enumerable.Range(0, Racers).Where(i => results[i] is not null).ToArray();
         Assert.Single(winners);
         var read = await Store.ReadAsync(key);
@@ -244,24 +316,30 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
         Assert.Equal(results[winners[0]], read!.Version);
     }
 
-    [Fact]
-    public async Task Concurrent_deletes_of_one_version_have_exactly_one_winner()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Concurrent_deletes_of_one_version_have_exactly_one_winner(int instances)
     {
         var key = NewKey();
         var v1 = (await Store.TryCreateAsync(key, Bytes("base")))!.Value;
-        var results = await Race(_ => Store.TryDeleteAsync(key, v1));
+        await using var stores = await IndependentStoresAsync(instances);
+        var results = await Race(i => stores[i].TryDeleteAsync(key, v1));
         Assert.Equal(1, results.Count(r => r));
         Assert.Null(await Store.ReadAsync(key));
     }
 
-    [Fact]
-    public async Task Concurrent_replaces_and_deletes_of_one_version_have_exactly_one_winner()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Concurrent_replaces_and_deletes_of_one_version_have_exactly_one_winner(int instances)
     {
         var key = NewKey();
         var v1 = (await Store.TryCreateAsync(key, Bytes("base")))!.Value;
+        await using var stores = await IndependentStoresAsync(instances);
         var results = await Race(async i => i % 2 == 0
-            ? await Store.TryReplaceAsync(key, Bytes($"racer-{i}"), v1) is not null
-            : await Store.TryDeleteAsync(key, v1));
+            ? await stores[i].TryReplaceAsync(key, Bytes($"racer-{i}"), v1) is not null
+            : await stores[i].TryDeleteAsync(key, v1));
         var winners = Enumerable.Range(0, Racers).Where(i => results[i]).ToArray();
         Assert.Single(winners);
         var read = await Store.ReadAsync(key);
@@ -302,6 +380,51 @@ public abstract class LockStoreConformanceTests : IAsyncLifetime
         await stop.CancelAsync();
         await Task.WhenAll(reads);
         Assert.Equal(0, torn);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> store instances on the same backend: <see cref="Store"/> and <c>count - 1</c> from
+    /// <see cref="CreateIndependentStoreAsync"/>. Racer <c>i</c> uses instance <c>i % count</c>.
+    /// </summary>
+    protected async Task<StoreInstances> IndependentStoresAsync(int count)
+    {
+        var stores = new List<ILockStore> { Store };
+        for (var i = 1; i < count; i++)
+        {
+            stores.Add(await CreateIndependentStoreAsync());
+        }
+
+        return new StoreInstances(Store, stores);
+    }
+
+    private static byte[] Oversized(int seed, int extra = 0)
+    {
+        // Twice the limit, patterned so that a wrong offset or a short read shows; the seed makes each one different.
+        var bytes = new byte[(2 * SidecarLimits.MaxBytes) + 17 + extra];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)('a' + ((i + (seed * 7)) % 26));
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Store instances racing one backend; disposes all but the suite's own <see cref="Store"/>.</summary>
+    protected sealed class StoreInstances(ILockStore shared, IReadOnlyList<ILockStore> stores) : IAsyncDisposable
+    {
+        /// <summary>The instance racer <paramref name="racer"/> uses.</summary>
+        public ILockStore this[int racer] => stores[racer % stores.Count];
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var store in stores.Distinct())
+            {
+                if (!ReferenceEquals(store, shared))
+                {
+                    await store.DisposeAsync();
+                }
+            }
+        }
     }
 
     /// <summary>Starts <see cref="Racers"/> operations as close to simultaneously as the runtime allows.</summary>

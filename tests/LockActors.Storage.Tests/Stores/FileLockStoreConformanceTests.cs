@@ -9,6 +9,10 @@ public sealed class FileLockStoreConformanceTests : LockStoreConformanceTests, I
 
     protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new FileLockStore(new FileStoreSettings(Root: _root)));
 
+    // A second FileLockStore shares nothing in memory with the first: like another process, it meets the others
+    // only in the file system (link, flock, rename), which is what the multi-instance races prove.
+    protected override Task<ILockStore> CreateIndependentStoreAsync() => CreateStoreAsync();
+
     protected override string NewTargetUri(string name)
     {
         var dir = Directory.CreateDirectory(Path.Combine(_root, Guid.NewGuid().ToString("N")));

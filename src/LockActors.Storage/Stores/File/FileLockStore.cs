@@ -1,35 +1,50 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace LockActors.Storage.Stores.File;
 
 /// <summary>
-/// The <c>file://</c> store: sidecars on a local (POSIX) file system, safe across processes.
+/// The <c>file://</c> store: sidecars on a local Linux file system, safe across processes.
 /// </summary>
 /// <remarks>
 /// <para><b>Create</b>: the JSON is written to a private temp file, then <c>link(2)</c>ed to the sidecar name.
 /// <c>link</c> fails with EEXIST when the name exists, so create-if-absent is atomic (like O_EXCL) and readers
-/// never see a half-written sidecar.</para>
+/// never see a half-written sidecar. The temp file has a short fixed-length name in the sidecar's directory
+/// (<c>.lockactors-&lt;16 hex&gt;.tmp</c>), so every sidecar name that fits the file system's NAME_MAX can be locked.</para>
 /// <para><b>Replace / delete</b> (no native compare-and-swap on files): open the sidecar, take
 /// <c>flock(LOCK_EX)</c> on it for the microseconds of the check-and-write, re-check that the path still names
 /// the locked inode (another writer may have swapped it), compare the version, then <c>rename(2)</c> a fully
 /// written temp file over it (replace) or <c>unlink</c> it (delete). Every writer swaps the inode, so a racer
 /// that waited on the old inode's lock sees the path moved on and reports a conflict.</para>
-/// <para><b>Version</b>: inode, mtime and a content hash. <b>Clock</b>: the local host's (mtime, ns resolution).</para>
+/// <para><b>Special files</b>: a sidecar path naming a FIFO, directory, device, socket or symbolic link (dangling or
+/// not) is never followed and never blocked on: it is checked with <c>lstat</c>, opened with
+/// <c>O_NOFOLLOW | O_NONBLOCK | O_NOCTTY</c> and checked again with <c>fstat</c>. Read, replace and delete throw
+/// <see cref="SidecarNotRegularFileException"/>; create answers "exists" (<c>link</c> never follows its new name).</para>
+/// <para><b>Oversized sidecars</b> read as their first <see cref="SidecarLimits.MaxBytes"/> + 1 bytes with their real
+/// version (see <see cref="ILockStore.ReadAsync"/>). <b>Version</b>: inode, mtime, size and a hash of the bytes read.
+/// <b>Clock</b>: the local host's (mtime, ns resolution).</para>
+/// <para>Every failure is a <see cref="LockStoreException"/>: errno values map to typed errors (EACCES/EPERM/EROFS →
+/// <see cref="StoreAccessDeniedException"/>, ENOENT/ENOTDIR on the directory → <see cref="StoreLocationNotFoundException"/>,
+/// ENAMETOOLONG → <see cref="InvalidLockTargetException"/>, ELOOP/EISDIR/ENXIO on the sidecar →
+/// <see cref="SidecarNotRegularFileException"/>, anything else → <see cref="StoreUnavailableException"/>).</para>
 /// </remarks>
 public sealed class FileLockStore : ILockStore
 {
+    private const string TempPrefix = ".lockactors-";
     private readonly FileStoreSettings _settings;
     private readonly TimeProvider _clock;
     private readonly string? _root;
 
     /// <summary>Creates the store.</summary>
+    /// <exception cref="PlatformNotSupportedException">Not Linux on x86-64 or AArch64.</exception>
     public FileLockStore(FileStoreSettings? settings = null, TimeProvider? clock = null)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+        if (!UnixFileApi.IsSupported)
         {
-            throw new PlatformNotSupportedException("The file:// lock store needs POSIX link/flock/rename semantics.");
+            throw new PlatformNotSupportedException(
+                "The file:// lock store needs Linux on x86-64 or AArch64 (link/flock/rename, O_NOFOLLOW and struct stat as laid out there).");
         }
 
         _settings = settings ?? FileStoreSettings.Default;
@@ -49,22 +64,26 @@ public sealed class FileLockStore : ILockStore
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
-        Task.Run(() => TryCreate(key, content), cancellationToken);
+        content.Length > SidecarLimits.MaxBytes
+            ? Task.FromException<SidecarVersion?>(new SidecarTooLargeException(key, content.Length))
+            : Task.Run(() => Typed(key, () => TryCreate(key, content)), cancellationToken);
 
     /// <inheritdoc />
     public Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Read(key), cancellationToken);
+        Task.Run(() => Typed(key, () => Read(key)), cancellationToken);
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryReplaceAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default) =>
-        CheckAndWriteAsync(key, expected, (path, _) => ReplaceWith(key, path, content), cancellationToken);
+        content.Length > SidecarLimits.MaxBytes
+            ? Task.FromException<SidecarVersion?>(new SidecarTooLargeException(key, content.Length))
+            : CheckAndWriteAsync(key, expected, (path, _) => ReplaceWith(key, path, content), cancellationToken);
 
     /// <inheritdoc />
     public async Task<bool> TryDeleteAsync(SidecarKey key, SidecarVersion expected, CancellationToken cancellationToken = default) =>
         await CheckAndWriteAsync(key, expected, (path, current) =>
         {
-            System.IO.File.Delete(path);
-            return current;
+            var errno = UnixFileApi.Unlink(path);
+            return errno == 0 ? current : throw ErrorFor(key, path, "unlink", errno);
         }, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
@@ -82,22 +101,25 @@ public sealed class FileLockStore : ILockStore
         return path;
     }
 
+    /// <summary>The private temp name used next to <paramref name="sidecarPath"/>: short and of fixed length (32 bytes).</summary>
+    internal static string TempNameFor(string sidecarPath) =>
+        Path.Combine(Path.GetDirectoryName(sidecarPath) ?? "/", TempPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
+
     private SidecarVersion? TryCreate(SidecarKey key, ReadOnlyMemory<byte> content)
     {
-        SidecarLimits.EnsureWithinLimit(key, content.Length);
         var path = PathOf(key);
         var temp = TempNameFor(path);
         try
         {
             var version = WriteTemp(key, temp, content.Span);
+
+            // link(2) never follows its new name: a FIFO, directory or (dangling) symbolic link there is EEXIST, untouched.
             var errno = UnixFileApi.Link(temp, path);
             return errno switch
             {
                 0 => version,
                 UnixFileApi.EExist => null,
-                UnixFileApi.ENoEnt or UnixFileApi.ENotDir => throw new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(path)}' is missing"),
-                UnixFileApi.EAccess => throw new StoreAccessDeniedException($"Permission denied creating '{path}'."),
-                _ => throw new StoreUnavailableException($"link('{temp}', '{path}') failed with errno {errno}."),
+                _ => throw ErrorFor(key, path, "link", errno),
             };
         }
         finally
@@ -109,13 +131,13 @@ public sealed class FileLockStore : ILockStore
     private SidecarSnapshot? Read(SidecarKey key)
     {
         var path = PathOf(key);
-        using var handle = OpenOrNull(key, path);
+        using var handle = OpenRegularOrNull(key, path);
         if (handle is null)
         {
             return null;
         }
 
-        var (content, version, modifiedAt) = ReadOpen(key, handle);
+        var (content, version, modifiedAt) = ReadOpen(handle);
         return new SidecarSnapshot(content, version, modifiedAt, _clock.GetUtcNow());
     }
 
@@ -126,7 +148,7 @@ public sealed class FileLockStore : ILockStore
         var deadline = _clock.GetTimestamp() + (long)(_settings.EffectiveCheckAndWriteTimeout.TotalSeconds * _clock.TimestampFrequency);
         while (true)
         {
-            var outcome = await Task.Run(() => TryCheckAndWriteOnce(key, path, expected, write), cancellationToken).ConfigureAwait(false);
+            var outcome = await Task.Run(() => Typed(key, () => TryCheckAndWriteOnce(key, path, expected, write)), cancellationToken).ConfigureAwait(false);
             if (outcome.Done)
             {
                 return outcome.Version;
@@ -141,10 +163,10 @@ public sealed class FileLockStore : ILockStore
         }
     }
 
-    private (bool Done, SidecarVersion? Version) TryCheckAndWriteOnce(
+    private static (bool Done, SidecarVersion? Version) TryCheckAndWriteOnce(
         SidecarKey key, string path, SidecarVersion expected, Func<string, SidecarVersion, SidecarVersion> write)
     {
-        using var handle = OpenOrNull(key, path);
+        using var handle = OpenRegularOrNull(key, path);
         if (handle is null)
         {
             return (true, null);
@@ -155,25 +177,24 @@ public sealed class FileLockStore : ILockStore
             return (false, null);
         }
 
-        if (UnixFileApi.InodeAt(path) != UnixFileApi.InodeOf(handle))
+        if (UnixFileApi.StatAt(path, out _)?.Inode != UnixFileApi.StatOf(handle).Inode)
         {
             // Another writer swapped or removed the sidecar while we waited: evaluate the new one.
             return (false, null);
         }
 
-        var (_, current, _) = ReadOpen(key, handle);
+        var (_, current, _) = ReadOpen(handle);
         return current != expected ? (true, null) : (true, write(path, current));
     }
 
-    private SidecarVersion ReplaceWith(SidecarKey key, string path, ReadOnlyMemory<byte> content)
+    private static SidecarVersion ReplaceWith(SidecarKey key, string path, ReadOnlyMemory<byte> content)
     {
-        SidecarLimits.EnsureWithinLimit(key, content.Length);
         var temp = TempNameFor(path);
         try
         {
             var version = WriteTemp(key, temp, content.Span);
-            System.IO.File.Move(temp, path, overwrite: true); // rename(2): readers see old or new, never a mix
-            return version;
+            var errno = UnixFileApi.Rename(temp, path); // readers see old or new, never a mix
+            return errno == 0 ? version : throw ErrorFor(key, path, "rename", errno);
         }
         catch
         {
@@ -182,22 +203,50 @@ public sealed class FileLockStore : ILockStore
         }
     }
 
-    private static SafeFileHandle? OpenOrNull(SidecarKey key, string path)
+    /// <summary>
+    /// Opens the sidecar if it is a regular file; null when nothing is there. Anything else is refused without being
+    /// opened (lstat) — a device's open may have side effects, a FIFO's blocks — and a swap between the lstat and the
+    /// open is caught by O_NOFOLLOW (ELOOP), O_NONBLOCK (FIFOs) and the fstat check.
+    /// </summary>
+    private static SafeFileHandle? OpenRegularOrNull(SidecarKey key, string path)
     {
-        var handle = UnixFileApi.OpenExisting(path, out var errno);
-        return handle ?? errno switch
+        var before = UnixFileApi.StatAt(path, out var errno);
+        if (before is null)
         {
-            UnixFileApi.ENoEnt or UnixFileApi.ENotDir => null,
-            UnixFileApi.EAccess => throw new StoreAccessDeniedException($"Permission denied reading '{path}'."),
-            _ => throw new StoreUnavailableException($"open('{path}') failed with errno {errno} for '{key}'."),
-        };
+            return errno is UnixFileApi.ENoEnt or UnixFileApi.ENotDir ? null : throw ErrorFor(key, path, "lstat", errno);
+        }
+
+        if (before.Value.Kind != UnixFileKind.Regular)
+        {
+            throw new SidecarNotRegularFileException(key, Describe(before.Value.Kind));
+        }
+
+        var handle = UnixFileApi.OpenExisting(path, out errno);
+        if (handle is null)
+        {
+            return errno switch
+            {
+                UnixFileApi.ENoEnt or UnixFileApi.ENotDir => null,
+                UnixFileApi.ELoop => throw new SidecarNotRegularFileException(key, Describe(UnixFileKind.SymbolicLink)),
+                _ => throw ErrorFor(key, path, "open", errno),
+            };
+        }
+
+        var kind = UnixFileApi.StatOf(handle).Kind;
+        if (kind != UnixFileKind.Regular)
+        {
+            handle.Dispose();
+            throw new SidecarNotRegularFileException(key, Describe(kind));
+        }
+
+        return handle;
     }
 
-    private static (byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt) ReadOpen(SidecarKey key, SafeFileHandle handle)
+    /// <summary>Reads at most <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: an oversized sidecar is judged, not loaded.</summary>
+    private static (byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt) ReadOpen(SafeFileHandle handle)
     {
         var length = RandomAccess.GetLength(handle);
-        SidecarLimits.EnsureWithinLimit(key, length);
-        var content = new byte[length];
+        var content = new byte[Math.Min(length, SidecarLimits.MaxBytes) + 1];
         var read = 0;
         while (read < content.Length)
         {
@@ -208,10 +257,16 @@ public sealed class FileLockStore : ILockStore
             }
 
             read += n;
+            if (read == content.Length && content.Length <= SidecarLimits.MaxBytes)
+            {
+                // It grew since the fstat (a foreign in-place writer): keep reading up to the cap.
+                Array.Resize(ref content, SidecarLimits.MaxBytes + 1);
+            }
         }
 
+        Array.Resize(ref content, read);
         var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-        return (content, VersionOf(UnixFileApi.InodeOf(handle), modifiedAt, content), modifiedAt);
+        return (content, VersionOf(UnixFileApi.StatOf(handle).Inode, modifiedAt, length, content), modifiedAt);
     }
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
@@ -221,7 +276,7 @@ public sealed class FileLockStore : ILockStore
             using var handle = System.IO.File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             RandomAccess.Write(handle, content, 0);
             var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-            return VersionOf(UnixFileApi.InodeOf(handle), modifiedAt, content);
+            return VersionOf(UnixFileApi.StatOf(handle).Inode, modifiedAt, content.Length, content);
         }
         catch (DirectoryNotFoundException e)
         {
@@ -231,30 +286,71 @@ public sealed class FileLockStore : ILockStore
         {
             throw new StoreAccessDeniedException($"Permission denied writing next to '{key}'.", e);
         }
+        catch (IOException e) when (e.HResult is > 0 and < 4096)
+        {
+            // .NET on Unix carries the raw errno in HResult: map it like every other call here (ELOOP, ENAMETOOLONG, EROFS…).
+            throw ErrorFor(key, temp, "open", e.HResult);
+        }
     }
 
-    private static SidecarVersion VersionOf(ulong inode, DateTimeOffset modifiedAt, ReadOnlySpan<byte> content)
+    private static SidecarVersion VersionOf(ulong inode, DateTimeOffset modifiedAt, long length, ReadOnlySpan<byte> content)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(content, hash);
-        return new SidecarVersion(string.Create(CultureInfo.InvariantCulture, $"{inode:x}.{modifiedAt.UtcTicks:x}.{Convert.ToHexStringLower(hash[..8])}"));
+        return new SidecarVersion(string.Create(CultureInfo.InvariantCulture, $"{inode:x}.{modifiedAt.UtcTicks:x}.{length:x}.{Convert.ToHexStringLower(hash[..8])}"));
     }
 
-    private static string TempNameFor(string sidecarPath) =>
-        Path.Combine(Path.GetDirectoryName(sidecarPath) ?? "/", "." + Path.GetFileName(sidecarPath) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
-
-    private static void TryDeleteQuietly(string path)
+    /// <summary>Runs one primitive's synchronous body so that only <see cref="LockStoreException"/>s escape.</summary>
+    private static T Typed<T>(SidecarKey key, Func<T> body)
     {
         try
         {
-            System.IO.File.Delete(path);
+            return body();
         }
-        catch (IOException)
+        catch (DirectoryNotFoundException e)
         {
-            // A leftover temp file is harmless litter; never mask the real outcome.
+            throw new StoreLocationNotFoundException(key, e.Message, e);
         }
-        catch (UnauthorizedAccessException)
+        catch (PathTooLongException)
         {
+            throw new InvalidLockTargetException(key.Target.Normalized, "its sidecar path is longer than the file system allows");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StoreAccessDeniedException($"Access to '{key}' was denied: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new StoreUnavailableException($"File-system error on '{key}': {e.Message}", e);
         }
     }
+
+    private static LockStoreException ErrorFor(SidecarKey key, string path, string operation, int errno)
+    {
+        var detail = $"{operation}('{path}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+        return errno switch
+        {
+            UnixFileApi.ENoEnt or UnixFileApi.ENotDir => new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(path)}' is missing; {detail}"),
+            UnixFileApi.EAccess or UnixFileApi.EPerm or UnixFileApi.ERofs => new StoreAccessDeniedException($"Access to '{key}' was denied: {detail}."),
+            UnixFileApi.ENameTooLong => new InvalidLockTargetException(key.Target.Normalized, $"its sidecar name or path is longer than the file system allows; {detail}"),
+            UnixFileApi.ELoop => new StoreLocationNotFoundException(key, $"the directory path loops through symbolic links; {detail}"),
+            UnixFileApi.EIsDir => new SidecarNotRegularFileException(key, Describe(UnixFileKind.Directory)),
+            UnixFileApi.ENxio => new SidecarNotRegularFileException(key, "a socket or a device"),
+            _ => new StoreUnavailableException($"File-system error on '{key}': {detail}."),
+        };
+    }
+
+    private static string Describe(UnixFileKind kind) => kind switch
+    {
+        UnixFileKind.Directory => "a directory",
+        UnixFileKind.CharacterDevice => "a character device",
+        UnixFileKind.BlockDevice => "a block device",
+        UnixFileKind.Fifo => "a FIFO (named pipe)",
+        UnixFileKind.SymbolicLink => "a symbolic link (never followed)",
+        UnixFileKind.Socket => "a socket",
+        _ => "a special file",
+    };
+
+    private static void TryDeleteQuietly(string path) =>
+        _ = UnixFileApi.Unlink(path); // a leftover temp file is harmless litter; never mask the real outcome
 }

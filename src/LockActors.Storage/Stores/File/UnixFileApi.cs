@@ -3,30 +3,69 @@ using Microsoft.Win32.SafeHandles;
 
 namespace LockActors.Storage.Stores.File;
 
+/// <summary>What a path or descriptor names, from <c>st_mode &amp; S_IFMT</c>.</summary>
+internal enum UnixFileKind
+{
+    Other,
+    Regular,
+    Directory,
+    CharacterDevice,
+    BlockDevice,
+    Fifo,
+    SymbolicLink,
+    Socket,
+}
+
 /// <summary>
-/// The few POSIX calls .NET does not expose: <c>link</c> (atomic create-if-absent of a fully written file),
-/// <c>flock</c> on a raw descriptor, and the inode number. Files are opened with raw <c>open</c> because
-/// .NET's <see cref="FileStream"/> takes its own <c>flock(LOCK_SH|LOCK_NB)</c> on every read-only open,
-/// which would make plain readers fail while a writer holds the exclusive check-and-write lock.
+/// The few POSIX calls .NET does not expose: <c>open</c> with <c>O_NOFOLLOW | O_NONBLOCK</c>, <c>link</c> (atomic
+/// create-if-absent of a fully written file), <c>flock</c> on a raw descriptor, <c>rename</c>/<c>unlink</c> with their
+/// errno, and <c>fstat</c>/<c>lstat</c> for the inode and the file kind. Files are opened with raw <c>open</c> because
+/// .NET's <see cref="FileStream"/> takes its own <c>flock(LOCK_SH|LOCK_NB)</c> on every read-only open, which would
+/// make plain readers fail while a writer holds the exclusive check-and-write lock, and because it follows symbolic
+/// links and blocks on FIFOs.
 /// </summary>
+/// <remarks>Linux on x86-64 and AArch64 only: the flag values and the <c>struct stat</c> offsets below are theirs.</remarks>
 internal static partial class UnixFileApi
 {
+    internal const int EPerm = 1;
+    internal const int ENoEnt = 2;
+    internal const int ENxio = 6;
+    internal const int EWouldBlock = 11;
+    internal const int EAccess = 13;
+    internal const int EExist = 17;
+    internal const int ENotDir = 20;
+    internal const int EIsDir = 21;
+    internal const int ERofs = 30;
+    internal const int ENameTooLong = 36;
+    internal const int ELoop = 40;
+
     private const int OReadOnly = 0;
+    private const int ONoCtty = 0x100;
+    private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
     private const int StatBufferBytes = 256;
+    private const uint FileTypeMask = 0xF000;
 
-    internal const int EExist = 17;
-    internal const int ENoEnt = 2;
-    internal const int EAccess = 13;
-    internal const int EWouldBlock = 11;
-    internal const int ENotDir = 20;
+    /// <summary>True where the constants and struct offsets in this class are right.</summary>
+    internal static bool IsSupported =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>Opens <paramref name="path"/> read-only without any advisory lock; null when it does not exist.</summary>
+    // O_NOFOLLOW is 0400000 on x86-64 but 0100000 on AArch64 (asm-generic vs arm64 fcntl.h).
+    private static int ONoFollow => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
+
+    // st_mode follows st_nlink (8 bytes) on x86-64 but precedes a 4-byte st_nlink on AArch64; st_ino is at 8 on both.
+    private static int ModeOffset => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 16 : 24;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> read-only without any advisory lock, without following a symbolic link in its
+    /// last component (ELOOP), without blocking on a FIFO and without acquiring a controlling terminal.
+    /// Null with <paramref name="errno"/> on failure.
+    /// </summary>
     internal static SafeFileHandle? OpenExisting(string path, out int errno)
     {
-        var fd = Open(path, OReadOnly | OCloseOnExec);
+        var fd = Open(path, OReadOnly | OCloseOnExec | ONoFollow | ONonBlock | ONoCtty);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
@@ -44,12 +83,21 @@ internal static partial class UnixFileApi
         return errno == EWouldBlock ? false : throw new IOException($"flock failed with errno {errno}");
     }
 
-    /// <summary>Creates <paramref name="newPath"/> as a second name of <paramref name="existing"/>; fails with EEXIST if it exists.</summary>
+    /// <summary>Creates <paramref name="newPath"/> as a second name of <paramref name="existing"/>; fails with EEXIST if
+    /// anything (even a dangling symbolic link) has that name. Returns 0 or the errno.</summary>
     internal static int Link(string existing, string newPath) =>
         LinkNative(existing, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    /// <summary>The inode number behind an open descriptor.</summary>
-    internal static unsafe ulong InodeOf(SafeFileHandle handle)
+    /// <summary><c>rename(2)</c>: atomically replaces the name <paramref name="newPath"/>. Returns 0 or the errno.</summary>
+    internal static int Rename(string oldPath, string newPath) =>
+        RenameNative(oldPath, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary><c>unlink(2)</c>: removes the name (never what a symbolic link points to). Returns 0 or the errno.</summary>
+    internal static int Unlink(string path) =>
+        UnlinkNative(path) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>The inode number and kind behind an open descriptor.</summary>
+    internal static unsafe (ulong Inode, UnixFileKind Kind) StatOf(SafeFileHandle handle)
     {
         var buffer = stackalloc byte[StatBufferBytes];
         if (FStat((int)handle.DangerousGetHandle(), buffer) != 0)
@@ -57,24 +105,37 @@ internal static partial class UnixFileApi
             throw new IOException($"fstat failed with errno {Marshal.GetLastPInvokeError()}");
         }
 
-        return InodeField(buffer);
+        return (InodeField(buffer), KindField(buffer));
     }
 
-    /// <summary>The inode number currently at <paramref name="path"/>, or null when nothing is there.</summary>
-    internal static unsafe ulong? InodeAt(string path)
+    /// <summary>The inode number and kind of the name <paramref name="path"/> itself (a symbolic link is not followed),
+    /// or null when nothing is there; <paramref name="errno"/> is set on any other failure (and null returned).</summary>
+    internal static unsafe (ulong Inode, UnixFileKind Kind)? StatAt(string path, out int errno)
     {
         var buffer = stackalloc byte[StatBufferBytes];
-        if (Stat(path, buffer) == 0)
+        if (LStat(path, buffer) == 0)
         {
-            return InodeField(buffer);
+            errno = 0;
+            return (InodeField(buffer), KindField(buffer));
         }
 
-        var errno = Marshal.GetLastPInvokeError();
-        return errno is ENoEnt or ENotDir ? null : throw new IOException($"stat failed with errno {errno}");
+        errno = Marshal.GetLastPInvokeError();
+        return null;
     }
 
-    // st_ino is the second 8-byte field of struct stat on both x86_64 and aarch64 Linux.
     private static unsafe ulong InodeField(byte* statBuffer) => *(ulong*)(statBuffer + 8);
+
+    private static unsafe UnixFileKind KindField(byte* statBuffer) => (*(uint*)(statBuffer + ModeOffset) & FileTypeMask) switch
+    {
+        0x8000 => UnixFileKind.Regular,
+        0x4000 => UnixFileKind.Directory,
+        0x2000 => UnixFileKind.CharacterDevice,
+        0x6000 => UnixFileKind.BlockDevice,
+        0x1000 => UnixFileKind.Fifo,
+        0xA000 => UnixFileKind.SymbolicLink,
+        0xC000 => UnixFileKind.Socket,
+        _ => UnixFileKind.Other,
+    };
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
@@ -85,9 +146,15 @@ internal static partial class UnixFileApi
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkNative(string existing, string newPath);
 
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameNative(string oldPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnlinkNative(string path);
+
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static unsafe partial int FStat(int fd, byte* buffer);
 
-    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int Stat(string path, byte* buffer);
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int LStat(string path, byte* buffer);
 }

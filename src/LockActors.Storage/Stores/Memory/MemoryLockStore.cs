@@ -36,7 +36,12 @@ public sealed class MemoryLockStore : ILockStore
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        var entry = NewEntry(key, content);
+        if (TooLarge<SidecarVersion?>(key, content) is { } refused)
+        {
+            return refused;
+        }
+
+        var entry = NewEntry(content);
         return Task.FromResult<SidecarVersion?>(_entries.TryAdd(key.ToString(), entry) ? entry.Version : null);
     }
 
@@ -48,20 +53,26 @@ public sealed class MemoryLockStore : ILockStore
             return Task.FromResult<SidecarSnapshot?>(null);
         }
 
-        SidecarLimits.EnsureWithinLimit(key, e.Content.Length);
-        return Task.FromResult<SidecarSnapshot?>(new SidecarSnapshot(e.Content, e.Version, e.ModifiedAt, _clock.GetUtcNow()));
+        // An oversized sidecar reads as its first MaxBytes + 1 bytes with its real version (the ILockStore contract).
+        var content = e.Content.AsMemory(0, Math.Min(e.Content.Length, SidecarLimits.MaxBytes + 1));
+        return Task.FromResult<SidecarSnapshot?>(new SidecarSnapshot(content, e.Version, e.ModifiedAt, _clock.GetUtcNow()));
     }
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryReplaceAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default)
     {
+        if (TooLarge<SidecarVersion?>(key, content) is { } refused)
+        {
+            return refused;
+        }
+
         var name = key.ToString();
         if (!_entries.TryGetValue(name, out var current) || current.Version != expected)
         {
             return Task.FromResult<SidecarVersion?>(null);
         }
 
-        var next = NewEntry(key, content);
+        var next = NewEntry(content);
         return Task.FromResult<SidecarVersion?>(_entries.TryUpdate(name, next, current) ? next.Version : null);
     }
 
@@ -81,11 +92,11 @@ public sealed class MemoryLockStore : ILockStore
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private Entry NewEntry(SidecarKey key, ReadOnlyMemory<byte> content)
-    {
-        SidecarLimits.EnsureWithinLimit(key, content.Length);
-        return new Entry(content.ToArray(), NextVersion(), _clock.GetUtcNow());
-    }
+    private Entry NewEntry(ReadOnlyMemory<byte> content) => new(content.ToArray(), NextVersion(), _clock.GetUtcNow());
+
+    // Failures are faulted tasks, never synchronous throws, like every other store's.
+    private static Task<T>? TooLarge<T>(SidecarKey key, ReadOnlyMemory<byte> content) =>
+        content.Length > SidecarLimits.MaxBytes ? Task.FromException<T>(new SidecarTooLargeException(key, content.Length)) : null;
 
     private static SidecarVersion NextVersion() =>
         new(Interlocked.Increment(ref s_nextVersion).ToString(CultureInfo.InvariantCulture));

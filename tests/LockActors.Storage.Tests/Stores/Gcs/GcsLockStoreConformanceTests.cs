@@ -9,6 +9,9 @@ public sealed class GcsLockStoreConformanceTests(GcsEmulatorFixture fixture) : L
 {
     protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new GcsLockStore(fixture.Settings));
 
+    // A new GcsLockStore owns a new HttpClient and connection pool: the emulator sees separate clients.
+    protected override Task<ILockStore> CreateIndependentStoreAsync() => CreateStoreAsync();
+
     protected override string NewTargetUri(string name) => GcsEmulatorFixture.NewTargetUri(name);
 
     protected override string TargetInMissingLocation() => "gs://no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] + "/x.csv";

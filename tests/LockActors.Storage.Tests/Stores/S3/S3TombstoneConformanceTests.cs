@@ -12,6 +12,9 @@ public sealed class S3TombstoneConformanceTests : LockStoreConformanceTests
 {
     protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new S3LockStore(S3TestServer.Settings()));
 
+    // A new S3LockStore owns a new AmazonS3Client, HttpClient and connection pool, and runs its own endpoint probe.
+    protected override Task<ILockStore> CreateIndependentStoreAsync() => CreateStoreAsync();
+
     protected override string NewTargetUri(string name) => S3TestServer.NewTargetUri(name);
 
     protected override string TargetInMissingLocation() => $"s3://lockactors-missing-{Guid.NewGuid():N}/x.csv";
