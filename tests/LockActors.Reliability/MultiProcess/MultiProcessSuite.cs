@@ -47,7 +47,7 @@ public abstract class MultiProcessSuite : IDisposable
     {
         using var lane = await MultiProcessLanes.EnterAsync();
         var (processes, callers) = ReliabilityRun.Contenders;
-        var grantsPerCaller = Math.Max(1, ReliabilityRun.Grants / (processes * callers));
+        var grantsPerCaller = Math.Max(1, (ReliabilityRun.Grants + processes * callers - 1) / (processes * callers)); // at least the total asked for
         var targets = Enumerable.Range(0, 3).Select(i => Backend.NewTargetUri($"shared-{i}.csv")).ToArray();
         var check = await ContendAsync(targets, processes, callers, grantsPerCaller, faultRate: 0);
 
@@ -65,7 +65,7 @@ public abstract class MultiProcessSuite : IDisposable
     {
         using var lane = await MultiProcessLanes.EnterAsync();
         const int processes = 2, callers = 4;
-        var grantsPerCaller = Math.Max(1, ReliabilityRun.FaultGrants / (processes * callers));
+        var grantsPerCaller = Math.Max(1, (ReliabilityRun.FaultGrants + processes * callers - 1) / (processes * callers));
         var targets = Enumerable.Range(0, 3).Select(i => Backend.NewTargetUri($"faulty-{i}.csv")).ToArray();
         var check = await ContendAsync(targets, processes, callers, grantsPerCaller, ReliabilityRun.FaultRate);
 
