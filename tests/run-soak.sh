@@ -17,6 +17,8 @@ mkdir -p "$STATE/results"
 chmod 755 "$STATE" # the SFTP test server's unprivileged user must reach its keys inside
 CONFIG=${CONFIGURATION:-Release}
 export LOCKACTORS_SOAK=1
+# One multi-process test at a time: the long runs must not starve each other's renewals on a small box.
+export LOCKACTORS_MP_LANES=${LOCKACTORS_MP_LANES:-1}
 export LOCKACTORS_SOAK_REPORT=${LOCKACTORS_SOAK_REPORT:-$STATE/soak-report.md}
 BACKENDS=${LOCKACTORS_SOAK_BACKENDS:-File S3 Sftp}
 

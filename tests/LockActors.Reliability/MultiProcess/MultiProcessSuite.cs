@@ -189,18 +189,21 @@ public abstract class MultiProcessSuite : IDisposable
             var holder = StartWorker(WorkerConfig(fastPolling: true), "hold", target, ttl, histories[^2], "--check-ms", "50");
             var holding = Holding.Parse(await holder.WaitForLineAsync("HOLDING", TimeSpan.FromSeconds(60)));
             await Task.Delay(ttl * 0.5); // at least one renewal
+            Assert.True(!holder.Lines.Any(l => l.StartsWith("LOST", StringComparison.Ordinal)),
+                "the holder lost its lease before the pause (renewals starved on a loaded box?): " + string.Join(" | ", holder.Lines.Where(l => !l.StartsWith("CHECK", StringComparison.Ordinal))));
             holder.Pause();
             var pausedAt = Stopwatch.GetTimestamp();
 
             // The new holder holds long enough for the paused one to resume, notice and release while it still holds.
-            var taker = StartWorker(WorkerConfig(fastPolling: true), "hold", target, ttl, histories[^1], "--hold-ms", ((int)(ttl * 1.5).TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--check-ms", "100");
+            var taker = StartWorker(WorkerConfig(fastPolling: true), "hold", target, ttl, histories[^1], "--hold-ms", ((int)(ttl * 3).TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--check-ms", "100");
             var taken = Holding.Parse(await taker.WaitForLineAsync("HOLDING", ttl * 10 + TimeSpan.FromSeconds(30)));
             var resumedAt = Stopwatch.GetTimestamp();
             holder.Resume();
 
             await holder.WaitForLineAsync("DONE", TimeSpan.FromSeconds(30));
-            Assert.Equal(0, await holder.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             var sidecarAfterOldRelease = await ReadSidecarAsync(target);
+            var takerReleasedFirst = taker.Lines.Any(l => l.StartsWith("RELEASE", StringComparison.Ordinal));
+            Assert.Equal(0, await holder.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             var takerExit = await taker.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
             var checksAfterResume = holder.Lines.Where(l => l.StartsWith("CHECK ", StringComparison.Ordinal)).Select(l => l.Split(' '))
@@ -218,7 +221,8 @@ public abstract class MultiProcessSuite : IDisposable
             latencies.Add(Ms(lostAt.Value - resumedAt));
             Assert.True(lostAt.Value - resumedAt < (long)(ttl.TotalSeconds * Stopwatch.Frequency), $"HandleLost fired {Ms(lostAt.Value - resumedAt):F0} ms after resume");
 
-            Assert.NotNull(sidecarAfterOldRelease);
+            Assert.False(takerReleasedFirst, "the new holder had already finished before the old one released: nothing was checked");
+            Assert.True(sidecarAfterOldRelease is not null, "the new holder's sidecar is gone after the paused holder released");
             Assert.Equal(taken.LockId, LockMetadataCodec.Decode(LockTarget.Parse(target).Sidecar, sidecarAfterOldRelease.Content.Span).LockId);
             Assert.Equal(0, takerExit);
             Assert.Contains("RELEASE released", taker.Lines);
