@@ -147,7 +147,7 @@ public abstract class MultiProcessSuite : IDisposable
             }
 
             var taken = Holding.Parse(await taker.WaitForLineAsync("HOLDING", TimeSpan.FromSeconds(60)));
-            Assert.Equal(0, await taker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            await AssertExitsCleanlyAsync(taker, TimeSpan.FromSeconds(60));
             // The killed holder recorded nothing: it held from its grant until the kill, as far as anyone can tell.
             var normalisedTarget = Hold.ReadAll([takerHistory]).Single().Target;
             extraHolds.Add(new Hold(normalisedTarget, holder.Pid, holding.LockId, holding.Token, holding.Enter, killedAt, false, 0, "killed"));
@@ -203,8 +203,7 @@ public abstract class MultiProcessSuite : IDisposable
             await holder.WaitForLineAsync("DONE", TimeSpan.FromSeconds(30));
             var sidecarAfterOldRelease = await ReadSidecarAsync(target);
             var takerReleasedFirst = taker.Lines.Any(l => l.StartsWith("RELEASE", StringComparison.Ordinal));
-            Assert.Equal(0, await holder.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            var takerExit = await taker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            await AssertExitsCleanlyAsync(holder, TimeSpan.FromSeconds(30));
 
             var checksAfterResume = holder.Lines.Where(l => l.StartsWith("CHECK ", StringComparison.Ordinal)).Select(l => l.Split(' '))
                 .Where(f => long.Parse(f[1], CultureInfo.InvariantCulture) >= resumedAt).ToArray();
@@ -224,7 +223,7 @@ public abstract class MultiProcessSuite : IDisposable
             Assert.False(takerReleasedFirst, "the new holder had already finished before the old one released: nothing was checked");
             Assert.True(sidecarAfterOldRelease is not null, "the new holder's sidecar is gone after the paused holder released");
             Assert.Equal(taken.LockId, LockMetadataCodec.Decode(LockTarget.Parse(target).Sidecar, sidecarAfterOldRelease.Content.Span).LockId);
-            Assert.Equal(0, takerExit);
+            await AssertExitsCleanlyAsync(taker, TimeSpan.FromSeconds(60));
             Assert.Contains("RELEASE released", taker.Lines);
             Assert.True(taken.Token > holding.Token, $"new holder's token {taken.Token} not above the paused holder's {holding.Token}");
         }
@@ -278,7 +277,7 @@ public abstract class MultiProcessSuite : IDisposable
 
                 if (previous is not null)
                 {
-                    Assert.Equal(0, await previous.WaitForExitAsync(ttl * 10 + TimeSpan.FromSeconds(60)));
+                    await AssertExitsCleanlyAsync(previous, ttl * 10 + TimeSpan.FromSeconds(60));
                 }
                 else
                 {
@@ -288,7 +287,7 @@ public abstract class MultiProcessSuite : IDisposable
                 previous = worker;
             }
 
-            Assert.Equal(0, await previous!.WaitForExitAsync(ttl * 10 + TimeSpan.FromSeconds(60)));
+            await AssertExitsCleanlyAsync(previous!, ttl * 10 + TimeSpan.FromSeconds(60));
         }
 
         var check = CheckHistory(histories, []);
@@ -320,6 +319,13 @@ public abstract class MultiProcessSuite : IDisposable
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Waits for <paramref name="worker"/> to exit 0; otherwise fails showing what it printed (a signal shows as 128 + n).</summary>
+    private static async Task AssertExitsCleanlyAsync(WorkerProcess worker, TimeSpan timeout)
+    {
+        var exit = await worker.WaitForExitAsync(timeout);
+        Assert.True(exit == 0, $"worker {worker.Pid} exited {exit}.\nstdout (last lines):\n{string.Join('\n', worker.Lines.Where(l => !l.StartsWith("CHECK", StringComparison.Ordinal)).TakeLast(15))}\nstderr:\n{worker.Errors}");
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
