@@ -125,6 +125,8 @@ public abstract class MultiProcessSuite : IDisposable
                 await Task.Delay(50);
             }
 
+            Assert.True(!holder.Lines.Any(l => l.StartsWith("LOST", StringComparison.Ordinal)),
+                "the holder lost its lease before the kill (renewals starved on a loaded box?): " + string.Join(" | ", holder.Lines.Where(l => !l.StartsWith("CHECK", StringComparison.Ordinal))));
             var killedAt = holder.KillHard();
             var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
             while (takeover is null && Stopwatch.GetTimestamp() < deadline)
