@@ -50,7 +50,7 @@ public static class LockMetadataCodec
             Pid = metadata.ProcessId,
             CreatedAt = metadata.CreatedAt,
             HeartbeatAt = metadata.HeartbeatAt,
-            TtlMs = (long)metadata.Ttl.TotalMilliseconds,
+            TtlMs = TtlMillisecondsOf(metadata.Ttl),
             FencingToken = metadata.FencingToken,
         };
         return JsonSerializer.SerializeToUtf8Bytes(wire, SidecarJsonContext.Default.SidecarJson);
@@ -228,6 +228,13 @@ public static class LockMetadataCodec
 
         return value;
     }
+
+    /// <summary>
+    /// The TTL in whole milliseconds, rounded up: a positive TTL never becomes 0 (which means "never stale"), and other
+    /// processes never judge the sidecar stale earlier than the holder's own TTL says.
+    /// </summary>
+    private static long TtlMillisecondsOf(TimeSpan ttl) =>
+        (ttl.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
 
     private static void Validate(LockMetadata metadata)
     {

@@ -56,6 +56,17 @@ public sealed class LockMetadataCodecTests
     public void Zero_ttl_is_valid_and_means_never_stale_as_in_c2fo_vfs() =>
         Assert.Equal(TimeSpan.Zero, Decode("\"ttlMs\":0").Ttl);
 
+    [Theory]
+    [InlineData(1L, 1L)] // one tick: never written as 0, which would mean "never stale"
+    [InlineData(5_000L, 1L)] // 0.5 ms
+    [InlineData(12_000L, 2L)] // 1.2 ms rounds up: nobody judges it stale before the holder's TTL
+    [InlineData(30_000L, 3L)]
+    public void A_ttl_that_is_not_whole_milliseconds_is_rounded_up_never_down_to_zero(long ticks, long expectedMs)
+    {
+        var encoded = LockMetadataCodec.Encode(Sample with { Ttl = TimeSpan.FromTicks(ticks) });
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), LockMetadataCodec.Decode(Key, encoded).Ttl);
+    }
+
     [Fact]
     public void The_largest_documented_ttl_decodes() => Assert.Equal(SidecarLimits.MaxTtl, Decode($"\"ttlMs\":{MaxTtlMs}").Ttl);
 

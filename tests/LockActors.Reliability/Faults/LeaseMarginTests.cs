@@ -148,12 +148,39 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
         Assert.False(b1.ALeaseAtB, $"{label}: A's CheckLease() was still true when B was granted");
         Assert.True(b1.Grant.FencingToken > holder.Grant.FencingToken, $"{label}: B's token {b1.Grant.FencingToken} is not above A's {holder.Grant.FencingToken}");
 
+        // The lease may never run past the send-time deadline of the last write confirmed within its own deadline,
+        // and the holder is told before the sidecar can be judged stale on the store's clock (its send + TTL, no grace).
+        var deadline = SendTimeDeadline(env.Timeline, sidecar, a.Locks.Settings.TrustedLeaseFor(Ttl));
+        var toldBy = Mono.Add(deadline - Mono.Add(0, a.Locks.Settings.TrustedLeaseFor(Ttl)), Ttl);
+        output.WriteLine($"{label}: send-time deadline {StoreTimeline.Format(deadline)}; lease seen valid until at least {StoreTimeline.Format(holder.MaxValidUntil)}; stale on the store clock from {StoreTimeline.Format(toldBy)}");
+        Assert.True(holder.MaxValidUntil <= Mono.Add(deadline, TimeSpan.FromMilliseconds(2)), $"{label}: A's lease was valid until {Mono.Ms(deadline, holder.MaxValidUntil):0.0} ms past the send-time deadline of its last confirmed write");
+        // Reported, not asserted: how long before "last confirmed send + TTL" the actor's timer told A (timer lateness on a loaded box).
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: A told {Mono.Ms(Math.Max(b1.ALostAtB!.Value, b1.ALockLostAtB!.Value), toldBy):0.0} ms before last confirmed send + TTL; {Mono.Ms(deadline, Math.Max(b1.ALostAtB!.Value, b1.ALockLostAtB!.Value)):0.0} ms after the send-time deadline"));
         var margin = Mono.Ms(Math.Max(b1.ALostAtB!.Value, b1.ALockLostAtB!.Value), b1.At);
         var writeMargin = bWrite is null ? double.NaN : Mono.Ms(b1.ALostAtB!.Value, bWrite.CallStarted);
         var key = $"{write}/{scheme}/{laterRenewals}";
         MinMargins.AddOrUpdate(key, margin, (_, old) => Math.Min(old, margin));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MARGIN {label}: B granted {margin:0.0} ms after A learned of the loss; B's winning write was sent {writeMargin:0.0} ms after it; min so far for {key}: {MinMargins[key]:0.0} ms"));
         AppendMarginReport(label, margin, writeMargin);
+    }
+
+    /// <summary>
+    /// The latest lease deadline A may have: writes are taken in reply order, and one counts only if its reply came
+    /// before its own deadline and while the lease was still alive (a late confirmation revives nothing).
+    /// </summary>
+    private static long SendTimeDeadline(StoreTimeline timeline, string sidecar, TimeSpan trusted)
+    {
+        long deadline = 0;
+        foreach (var reply in timeline.Where(e => e.Store == "A" && e.Key == sidecar && e.Kind == StoreEventKind.Replied && e.Outcome is "created" or "replaced").OrderBy(e => e.Timestamp))
+        {
+            var own = Mono.Add(reply.CallStarted, trusted);
+            if (reply.Timestamp < own && (deadline == 0 || reply.Timestamp < deadline))
+            {
+                deadline = Math.Max(deadline, own);
+            }
+        }
+
+        return deadline;
     }
 
     private static async Task PlantStaleSidecarAsync(SharedStoreSystems env, string target)
@@ -186,6 +213,7 @@ internal sealed class HolderObservation
     private long _lostAt;
     private long _lockLostAt;
     private long _receivedAt;
+    private long _maxValidUntil;
 
     public LockGranted? Grant { get; private set; }
 
@@ -209,6 +237,34 @@ internal sealed class HolderObservation
         RemainingAtReceipt = Grant.Lease.Remaining;
         Interlocked.CompareExchange(ref _receivedAt, now, 0);
         Grant.Lease.Lost.Register(() => Interlocked.CompareExchange(ref _lostAt, Mono.Now, 0));
+        Sample(Grant.Lease);
+        _ = Task.Run(async () =>
+        {
+            var giveUp = Mono.Add(Mono.Now, TimeSpan.FromSeconds(10));
+            while (!Grant.Lease.IsEnded && Mono.Now < giveUp)
+            {
+                Sample(Grant.Lease);
+                await Task.Delay(1);
+            }
+        });
+    }
+
+    /// <summary>The latest instant the lease was seen to be valid until (a lower bound of its deadline at each sample).</summary>
+    public long MaxValidUntil => Volatile.Read(ref _maxValidUntil);
+
+    private void Sample(LockLease lease)
+    {
+        // Remaining is computed from a clock read after 'before', so before + Remaining never overstates the deadline.
+        var before = Mono.Now;
+        var remaining = lease.Remaining;
+        if (remaining > TimeSpan.Zero)
+        {
+            var until = Mono.Add(before, remaining);
+            long seen;
+            while (until > (seen = Volatile.Read(ref _maxValidUntil)) && Interlocked.CompareExchange(ref _maxValidUntil, until, seen) != seen)
+            {
+            }
+        }
     }
 
     public void OnLockLost() => Interlocked.CompareExchange(ref _lockLostAt, Mono.Now, 0);

@@ -91,8 +91,25 @@ public sealed class SharedStoreSystems : IAsyncDisposable
     /// <summary>The sidecar as the timeline names it.</summary>
     public static string SidecarName(string target) => LockTarget.Parse(target).Sidecar.ToString();
 
-    /// <summary>True when the target's sidecar exists in the shared store.</summary>
-    public async Task<bool> SidecarExistsAsync(string target) => await Inner.ReadAsync(LockTarget.Parse(target).Sidecar) is not null;
+    /// <summary>True when the target's sidecar exists in the shared store (a strict-fencing "released" tombstone does not count: it holds no lock).</summary>
+    public async Task<bool> SidecarExistsAsync(string target)
+    {
+        var key = LockTarget.Parse(target).Sidecar;
+        var snapshot = await Inner.ReadAsync(key);
+        if (snapshot is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return LockMetadataCodec.Decode(key, snapshot.Content.Span).LockId != Actors.ReleasedTombstone.LockId;
+        }
+        catch (CorruptSidecarException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>Waits (polling the shared store) until the sidecar is gone; the time it went, or null if it is still there at the deadline.</summary>
     public async Task<long?> WaitUntilSidecarGoneAsync(string target, TimeSpan within)

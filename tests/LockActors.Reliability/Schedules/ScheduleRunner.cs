@@ -24,7 +24,8 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromMilliseconds(800);
     private static readonly TimeSpan StoreTimeout = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan AnswerSlack = TimeSpan.FromSeconds(3);
+    // Scheduling slack on a loaded 2-core box (a cold process or parallel test classes can stall timers for seconds).
+    private static readonly TimeSpan AnswerSlack = TimeSpan.FromSeconds(5);
 
     private readonly Random _random = new(seed);
     private readonly Lock _gate = new();
@@ -35,6 +36,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private readonly List<(Request Request, CancellationTokenSource Cancel)> _cancellable = [];
     private readonly ConcurrentDictionary<string, int> _stats = new();
     private int _requestIds;
+    private string _fencing = "strict";
 
     /// <summary>What went wrong; empty when every invariant held.</summary>
     public IReadOnlyList<string> Violations
@@ -53,10 +55,12 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     {
         var systems = 2 + _random.Next(2);
         var targetCount = 2 + _random.Next(2);
-        await using var env = new SharedStoreSystems("mem", StoreTimeout, extraHocon: "lock-actors.passivate-after = 1s");
+        _fencing = _random.Next(2) == 0 ? "strict" : "hybrid-clock";
+        await using var env = new SharedStoreSystems("mem", StoreTimeout, extraHocon: $"lock-actors.passivate-after = 1s\nlock-actors.fencing = {_fencing}");
         var nodes = Enumerable.Range(0, systems).Select(i => env.AddSystem("S" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
         var targets = Enumerable.Range(0, targetCount).Select(_ => env.NewTarget()).ToArray();
-        log($"seed {seed}: {systems} systems, {targetCount} targets, {steps} steps, ttl {Ttl.TotalMilliseconds} ms, store timeout {StoreTimeout.TotalMilliseconds} ms");
+        await WarmUpAsync(nodes, env);
+        log($"seed {seed}: fencing {_fencing}, {systems} systems, {targetCount} targets, {steps} steps, ttl {Ttl.TotalMilliseconds} ms, store timeout {StoreTimeout.TotalMilliseconds} ms");
 
         for (var step = 0; step < steps; step++)
         {
@@ -86,6 +90,17 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         }
     }
 
+    /// <summary>One acquire and release per system on a scratch target, so JIT and start-up costs do not count as slow answers.</summary>
+    private static async Task WarmUpAsync(LockSystem[] nodes, SharedStoreSystems env)
+    {
+        var scratch = env.NewTarget();
+        foreach (var node in nodes)
+        {
+            var handle = await node.Locks.Client.AcquireAsync(scratch, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(10) });
+            await handle.ReleaseAsync();
+        }
+    }
+
     private void InjectFault(LockSystem node, string target)
     {
         var primitive = (StorePrimitive)_random.Next(4);
@@ -108,7 +123,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void StartClientAcquire(LockSystem node, string target, TimeSpan wait)
     {
-        var request = NewRequest(node, target, wait == TimeSpan.Zero ? "try-acquire" : "acquire");
+        var request = NewRequest(node, target, wait == TimeSpan.Zero ? "try-acquire" : "acquire", wait);
         Task<LockHandle?> reply;
         if (wait == TimeSpan.Zero)
         {
@@ -149,7 +164,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void StartAskAcquire(LockSystem node, string target, TimeSpan? wait)
     {
-        var request = NewRequest(node, target, "ask-acquire");
+        var request = NewRequest(node, target, "ask-acquire", wait ?? TimeSpan.Zero);
         var timeout = (wait ?? TimeSpan.Zero) + (StoreTimeout * 4) + AnswerSlack;
         var reply = node.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl) { WaitTimeout = wait }, timeout);
         Track(request, reply.ContinueWith(
@@ -167,10 +182,21 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
             TaskContinuationOptions.ExecuteSynchronously));
     }
 
-    private Request NewRequest(LockSystem node, string target, string kind)
+    private Request NewRequest(LockSystem node, string target, string kind, TimeSpan wait)
     {
         Count(kind);
-        return new Request(Interlocked.Increment(ref _requestIds), node, target, kind, Mono.Now);
+        return new Request(Interlocked.Increment(ref _requestIds), node, target, kind, Mono.Now, wait);
+    }
+
+    /// <summary>Every request is answered within its wait plus a few store timeouts (the call, a re-read, a clean-up) and <see cref="AnswerSlack"/>.</summary>
+    private void CheckAnsweredInTime(Request request)
+    {
+        var due = request.Wait + (StoreTimeout * 4) + AnswerSlack;
+        var took = Mono.Ms(request.StartedAt, Mono.Now);
+        if (took > due.TotalMilliseconds)
+        {
+            Violation($"request {request.Id} ({request.Kind} on {request.Node.Name} {request.Target}, wait {request.Wait.TotalMilliseconds:0} ms) answered after {took:0} ms, more than {due.TotalMilliseconds:0} ms");
+        }
     }
 
     private void Track(Request request, Task task) => _pending.Add(task);
@@ -178,6 +204,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private void OnGrant(Request request, LockGranted grant, LockHandle? handle)
     {
         var at = Mono.Now;
+        CheckAnsweredInTime(request);
         lock (_gate)
         {
             Count("granted");
@@ -193,7 +220,17 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
             if (_lastToken.TryGetValue(request.Target, out var last) && grant.FencingToken <= last)
             {
-                Violation($"token went backwards on {request.Target}: request {request.Id} got {grant.FencingToken} after {last}");
+                var what = $"token went backwards on {request.Target}: request {request.Id} ({request.Node.Name}) got {grant.FencingToken} after {last}";
+                if (_fencing == "strict")
+                {
+                    Violation(what);
+                }
+                else
+                {
+                    // hybrid-clock promises order across a release only through the hosts' clocks; reported, not failed.
+                    Count("hybrid-clock-token-inversion");
+                    log($"seed {seed} NOTE (allowed by hybrid-clock fencing only): {what}");
+                }
             }
 
             _lastToken[request.Target] = Math.Max(last, grant.FencingToken);
@@ -204,6 +241,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
     private void OnFailure(Request request, Exception error)
     {
         Count("failed:" + error.GetType().Name);
+        CheckAnsweredInTime(request);
         switch (error)
         {
             case AskTimeoutException:
@@ -257,7 +295,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         }
         catch (AskTimeoutException)
         {
-            Violation($"release of request {hold.Request.Id} on {hold.Request.Target} got no answer");
+            Violation($"release of request {hold.Request.Id} ({hold.Request.Kind} on {hold.Request.Node.Name} {hold.Request.Target}, {(hold.Handle is null ? "Ask Release" : "LockHandle.ReleaseAsync")}) asked at {(hold.ReleaseAskedAt is { } asked ? StoreTimeline.Format(asked) : "?")} got no answer");
         }
         catch (Exception e) when (e is LockNotHeldException or StoreUnavailableException)
         {
@@ -316,7 +354,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
         // Every target can be acquired again (stale sidecars of lost holders are taken over), then released.
         foreach (var target in targets)
         {
-            var request = NewRequest(nodes[0], target, "sweep");
+            var request = NewRequest(nodes[0], target, "sweep", (Ttl * 3) + TimeSpan.FromSeconds(1));
             try
             {
                 var handle = await nodes[0].Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = (Ttl * 3) + TimeSpan.FromSeconds(1) });
@@ -348,7 +386,7 @@ public sealed class ScheduleRunner(int seed, Action<string> log)
 
     private void Count(string what) => _stats.AddOrUpdate(what, 1, (_, n) => n + 1);
 
-    private sealed record Request(int Id, LockSystem Node, string Target, string Kind, long StartedAt);
+    private sealed record Request(int Id, LockSystem Node, string Target, string Kind, long StartedAt, TimeSpan Wait);
 
     private sealed class Hold(Request request, LockGranted grant, LockHandle? handle)
     {

@@ -86,6 +86,9 @@ public sealed class GcsEmulator : IAsyncDisposable
         return outcome == EmulatorOutcome.Ok ? written!.Generation : throw new InvalidOperationException($"put {bucket}/{name}: {outcome}");
     }
 
+    /// <summary>Deletes an object directly, bypassing preconditions and faults; false when it did not exist.</summary>
+    public bool DeleteObject(string bucket, string name) => _backend.Delete(bucket, name, null, default).Item1 == EmulatorOutcome.Ok;
+
     /// <summary>Reads an object directly (no request counted): content and generation, or null.</summary>
     public (byte[] Content, long Generation)? GetObject(string bucket, string name)
     {

@@ -78,19 +78,15 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                 $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}?alt=media" + (generation is { } g ? "&generation=" + Num(g) : string.Empty)),
             async (response, ct) =>
             {
-                if (response.Content.Headers.ContentLength is > SidecarLimits.MaxBytes and var length)
-                {
-                    throw new GcsOversizedException(length);
-                }
-
                 long? current = response.Headers.TryGetValues("x-goog-generation", out var values) &&
-                                long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
+                                long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
                     ? parsed
                     : null;
-                var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                return bytes.Length > SidecarLimits.MaxBytes
-                    ? throw new GcsOversizedException(bytes.Length)
-                    : new GcsMedia(bytes, current, response.Content.Headers.LastModified);
+
+                // At most one byte past the limit: enough for the codec to refuse an oversized sidecar, whose generation
+                // still allows a compare-and-swap takeover. The rest of a huge body is never downloaded.
+                var bytes = await ReadBoundedAsync(response, ct).ConfigureAwait(false);
+                return new GcsMedia(bytes, current, response.Content.Headers.LastModified);
             },
             cancellationToken);
 
@@ -188,28 +184,43 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var root = doc.RootElement;
             try
             {
-                return new GcsObjectInfo(
-                    long.Parse(root.GetProperty("generation").GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture),
-                    DateTimeOffset.Parse(root.GetProperty("updated").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-                    root.TryGetProperty("size", out var size) && size.GetString() is { } s ? long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : 0,
-                    root.TryGetProperty("md5Hash", out var md5) ? md5.GetString() : null);
+                using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var root = doc.RootElement;
+                var generation = long.Parse(root.GetProperty("generation").GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                return generation > 0
+                    ? new GcsObjectInfo(
+                        generation,
+                        DateTimeOffset.Parse(root.GetProperty("updated").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                        root.TryGetProperty("size", out var size) && size.GetString() is { } s ? long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : 0,
+                        root.TryGetProperty("md5Hash", out var md5) ? md5.GetString() : null)
+                    : throw new FormatException($"generation {generation} is not positive");
             }
-            catch (Exception e) when (e is KeyNotFoundException or FormatException or InvalidOperationException or ArgumentNullException)
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or OverflowException or InvalidOperationException or ArgumentNullException)
             {
-                throw new StoreUnavailableException($"Google Cloud Storage returned an object resource without a valid generation/updated: {root}", e);
+                // A hostile or broken reply (not JSON, missing or out-of-range fields) is an unusable store, never an untyped crash.
+                throw new StoreUnavailableException($"Google Cloud Storage returned an unusable object resource: {e.Message}", e);
             }
         }
     }
 
-    private static string Redact(Uri? uri) => uri is null ? "?" : uri.GetLeftPart(UriPartial.Path);
-}
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[SidecarLimits.MaxBytes + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
 
-/// <summary>Thrown inside the API when a download is larger than the sidecar limit; the store maps it to <see cref="SidecarTooLargeException"/>.</summary>
-internal sealed class GcsOversizedException(long length) : Exception($"{length} bytes")
-{
-    public long Length { get; } = length;
+            return buffer[..read];
+        }
+    }
+
+    private static string Redact(Uri? uri) => uri is null ? "?" : uri.GetLeftPart(UriPartial.Path);
 }

@@ -25,7 +25,9 @@ namespace LockActors.Storage.Stores.Gcs;
 /// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
 /// delete, 404) answering such a re-send is resolved the same way, because the first, delayed attempt may be what
 /// changed the object; so is a 412 to a first send (one metadata read), because the HTTP stack itself re-sends a request
-/// whose reused connection closed before replying, and the re-send of a write that landed is refused. The content check relies on concurrent writers writing different bytes, which lock metadata
+/// whose reused connection closed before replying, and the re-send of a write that landed is refused. A 412 is never
+/// retried into <see cref="StoreUnavailableException"/>: a contended key flips between present and absent, and a refused
+/// create that finds it gone again lost to a holder that has released since (null). The content check relies on concurrent writers writing different bytes, which lock metadata
 /// guarantees (unique lock id and times).
 /// An unknown-outcome delete that finds the object gone reports <c>true</c> (the expected version no longer exists).</para>
 /// <para><b>Cancellation</b>: a call cancelled by its token ends with <see cref="OperationCanceledException"/>; a write
@@ -149,16 +151,10 @@ public sealed class GcsLockStore : ILockStore
         GcsObjectInfo? pinned = null; // set when the download must be of exactly this generation (fallback path)
         for (var round = 0; round < MaxReadRounds; round++)
         {
-            GcsResult<GcsMedia> media;
-            try
-            {
-                media = await RetryTransientAsync(key, () => _api.GetMediaAsync(bucket, name, pinned?.Generation, cancellationToken), () => ++failures, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (GcsOversizedException e)
-            {
-                throw new SidecarTooLargeException(key, e.Length);
-            }
+            // An oversized object comes back as its first MaxBytes + 1 bytes (the codec refuses them as too large) with
+            // its real generation, so a stale policy can still take it over by compare-and-swap.
+            var media = await RetryTransientAsync(key, () => _api.GetMediaAsync(bucket, name, pinned?.Generation, cancellationToken), () => ++failures, cancellationToken)
+                .ConfigureAwait(false);
 
             switch (media.Outcome)
             {
@@ -199,13 +195,12 @@ public sealed class GcsLockStore : ILockStore
                     throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
             }
 
-            SidecarLimits.EnsureWithinLimit(key, meta.Value!.Size);
             if (generation is { } exact)
             {
-                return new SidecarSnapshot(content, VersionOf(exact), meta.Value.Updated, meta.ServerDate ?? now);
+                return new SidecarSnapshot(content, VersionOf(exact), meta.Value!.Updated, meta.ServerDate ?? now);
             }
 
-            pinned = meta.Value;
+            pinned = meta.Value!;
         }
 
         throw new StoreUnavailableException($"'{key}' changed under every one of {MaxReadRounds} consecutive reads; giving up.");
@@ -228,7 +223,6 @@ public sealed class GcsLockStore : ILockStore
         var operation = expectedGeneration == 0 ? "create" : "replace";
         var failures = 0;
         var unknown = false;
-        var earlierAttemptUnknown = false;
         var lastDetail = string.Empty;
         while (true)
         {
@@ -239,17 +233,17 @@ public sealed class GcsLockStore : ILockStore
                 {
                     case GcsOutcome.Ok:
                         return VersionOf(written.Value!.Generation);
-                    case GcsOutcome.PreconditionFailed when !earlierAttemptUnknown:
-                        // SocketsHttpHandler transparently re-sends a request whose reused connection closed before any
-                        // reply; if the first copy landed, the re-send is refused. One metadata read tells us.
-                        return await OwnWriteBehindRefusalAsync(bucket, name, content, expectedGeneration, cancellationToken).ConfigureAwait(false);
+                    case GcsOutcome.PreconditionFailed:
+                        // A definite refusal: lost, unless the object refusing us is our own write — SocketsHttpHandler
+                        // transparently re-sends a request whose reused connection closed before any reply, and so do we
+                        // after an unknown outcome. One metadata read tells us. Never retried into an outage: a contended
+                        // create that finds the key gone again was beaten by a holder that has released since.
+                        return await OwnWriteBehindRefusalAsync(key, bucket, name, content, expectedGeneration, failures > 0, cancellationToken).ConfigureAwait(false);
                     case GcsOutcome.BucketNotFound or GcsOutcome.ObjectNotFound: // an upload's only 404 is the bucket
                         throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
                 }
 
-                // Unknown — or a 412 answering a re-send, which our own earlier, delayed attempt may have caused.
                 unknown = true;
-                earlierAttemptUnknown = true;
                 lastDetail = written.Detail;
             }
 
@@ -281,10 +275,15 @@ public sealed class GcsLockStore : ILockStore
     }
 
     private async Task<SidecarVersion?> OwnWriteBehindRefusalAsync(
-        string bucket, string name, ReadOnlyMemory<byte> content, long expectedGeneration, CancellationToken cancellationToken)
+        SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, long expectedGeneration, bool earlierAttemptUnknown, CancellationToken cancellationToken)
     {
-        // The 412 itself was definitive, so a failed or inconclusive check reports the refusal (never a win).
-        var current = await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
+        // The 412 itself was definitive, so an absent object or another writer's bytes mean lost: had our own write
+        // landed, nobody else could have removed it by now. After an unknown attempt the check must succeed (our write
+        // may be the one refusing us); after a first send an inconclusive check reports the refusal (never a win).
+        var failures = 0;
+        var current = earlierAttemptUnknown
+            ? await RetryTransientAsync(key, () => _api.GetMetadataAsync(bucket, name, cancellationToken), () => ++failures, cancellationToken).ConfigureAwait(false)
+            : await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
         return current.Outcome == GcsOutcome.Ok && current.Value!.Generation != expectedGeneration &&
                await HoldsOurBytesAsync(bucket, name, current.Value, content, cancellationToken).ConfigureAwait(false)
             ? VersionOf(current.Value.Generation)
@@ -305,15 +304,8 @@ public sealed class GcsLockStore : ILockStore
 
     private async Task<bool> ContentEqualsAsync(string bucket, string name, long generation, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        try
-        {
-            var media = await _api.GetMediaAsync(bucket, name, generation, cancellationToken).ConfigureAwait(false);
-            return media.Outcome == GcsOutcome.Ok && media.Value!.Content.AsSpan().SequenceEqual(content.Span);
-        }
-        catch (GcsOversizedException)
-        {
-            return false;
-        }
+        var media = await _api.GetMediaAsync(bucket, name, generation, cancellationToken).ConfigureAwait(false);
+        return media.Outcome == GcsOutcome.Ok && media.Value!.Content.AsSpan().SequenceEqual(content.Span);
     }
 
     private async Task<GcsResult<T>> RetryTransientAsync<T>(SidecarKey key, Func<Task<GcsResult<T>>> send, Func<int> nextFailure, CancellationToken cancellationToken)

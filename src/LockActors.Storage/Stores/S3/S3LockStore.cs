@@ -20,7 +20,8 @@ namespace LockActors.Storage.Stores.S3;
 /// <para><b>Unknown outcomes</b>: a conditional write answered with 5xx, 409, a timeout or a broken connection may have
 /// applied. It is never re-sent blindly: the store re-reads the object and decides: our exact bytes are there →
 /// success; the expected state is still there → the write did not apply, send it again (it is conditional, so it
-/// can never apply twice); anything else → lost. Still unknown after
+/// can never apply twice); anything else → lost. A definite refusal (412) is never retried into an error: a refused
+/// create that finds the key gone again was beaten by a holder that has released since (null). Still unknown after
 /// <see cref="S3StoreSettings.UnknownOutcomeAttempts"/> → <see cref="StoreUnavailableException"/>. The SDK's own
 /// retries are off. A refused (412) create or replace is also checked this way, because a transport-level re-send
 /// of a write that landed is refused too. Deciding by content relies on the lock metadata being unique per write
@@ -116,7 +117,15 @@ public sealed class S3LockStore : ILockStore
             var current = await _api.GetAsync(key, bucket, name, cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
-                // Absent: our create did not apply (or a release removed the sidecar in between); creating again is safe.
+                if (put.Result == S3WriteResult.PreconditionFailed)
+                {
+                    // A definite refusal: a sidecar existed when the server decided, and has been released since (an
+                    // endpoint with conditional DELETE really flips between present and absent). Lost, not unknown:
+                    // our own earlier write, had it landed, could not have been removed by anyone else.
+                    return null;
+                }
+
+                // Unknown and absent: our create did not apply; creating again is still create-if-absent.
                 await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -145,11 +154,8 @@ public sealed class S3LockStore : ILockStore
             return null;
         }
 
-        if (current.Content is null)
-        {
-            throw new SidecarTooLargeException(key, current.Length);
-        }
-
+        // An oversized object comes back as its first MaxBytes + 1 bytes (the codec refuses them as too large) with its
+        // real ETag, so a stale policy can still take it over by compare-and-swap.
         return current.IsTombstone
             ? null
             : new SidecarSnapshot(current.Content, new SidecarVersion(current.ETag), current.LastModified, current.ServerDate ?? _clock.GetUtcNow());

@@ -28,13 +28,14 @@ internal enum S3WriteResult
 /// <summary>The outcome of one conditional write.</summary>
 internal readonly record struct S3WriteOutcome(S3WriteResult Result, string? ETag = null, Exception? Error = null);
 
-/// <summary>One GET of an object, tombstones included. <see cref="Content"/> is null when the object is larger than
-/// <see cref="SidecarLimits.MaxBytes"/> (its body is never downloaded).</summary>
-internal sealed record S3RawObject(byte[]? Content, long Length, string ETag, DateTimeOffset LastModified, DateTimeOffset? ServerDate)
+/// <summary>One GET of an object, tombstones included. <see cref="Content"/> holds at most
+/// <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: of a larger object only that prefix is downloaded, which is enough
+/// for the codec to refuse it as too large while its ETag still allows a compare-and-swap takeover.</summary>
+internal sealed record S3RawObject(byte[] Content, string ETag, DateTimeOffset LastModified, DateTimeOffset? ServerDate)
 {
-    public bool IsTombstone => Content is not null && S3Tombstone.Is(Content);
+    public bool IsTombstone => S3Tombstone.Is(Content);
 
-    public bool HasContent(ReadOnlySpan<byte> content) => Content is not null && content.SequenceEqual(Content);
+    public bool HasContent(ReadOnlySpan<byte> content) => content.SequenceEqual(Content);
 }
 
 /// <summary>
@@ -72,7 +73,11 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         try
         {
             var response = await client.PutObjectAsync(request, ct).ConfigureAwait(false);
-            return new S3WriteOutcome(S3WriteResult.Written, S3ETag.Normalize(response.ETag));
+            var etag = S3ETag.Normalize(response.ETag);
+            // Applied, but without its ETag the new version is unknown: the caller re-reads to learn it.
+            return etag.Length > 0
+                ? new S3WriteOutcome(S3WriteResult.Written, etag)
+                : new S3WriteOutcome(S3WriteResult.Unknown, Error: new InvalidDataException($"S3 endpoint {EndpointName} answered a PUT without an ETag"));
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
         {
@@ -121,16 +126,23 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             try
             {
                 using var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct).ConfigureAwait(false);
-                var length = response.ContentLength;
-                byte[]? content = null;
-                if (length <= SidecarLimits.MaxBytes)
+                var etag = S3ETag.Normalize(response.ETag);
+                if (etag.Length == 0)
                 {
-                    // Read to the end (at most one byte past the limit), whatever the declared length: a chunked
-                    // response declares none, and the SDK checks the body's MD5 only when it is read to the end.
-                    (content, length) = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
+                    // Without an ETag no compare-and-swap can name this state: not an endpoint locks can work on.
+                    throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without an ETag; compare-and-swap is impossible there.");
                 }
 
-                return new S3RawObject(content, length, S3ETag.Normalize(response.ETag), ToUtc(response.LastModified), serverDate.Value);
+                // At most one byte past the limit, whatever the declared length (a chunked response declares none):
+                // enough to refuse an oversized sidecar while keeping its ETag for a takeover.
+                var content = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
+                if (response.LastModified is not { } lastModified)
+                {
+                    // Staleness is judged from Last-Modified: guessing it would make every lock look ancient (or new).
+                    throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without Last-Modified; lock staleness cannot be judged there.");
+                }
+
+                return new S3RawObject(content, etag, ToUtc(lastModified), serverDate.Value);
             }
             catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
             {
@@ -155,7 +167,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         }
     }
 
-    private static async Task<(byte[]? Content, long Length)> ReadBoundedAsync(Stream body, CancellationToken ct)
+    private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken ct)
     {
         var buffer = new byte[SidecarLimits.MaxBytes + 1];
         var read = 0;
@@ -165,7 +177,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             read += n;
         }
 
-        return read > SidecarLimits.MaxBytes ? (null, read) : (buffer[..read], read);
+        return buffer[..read];
     }
 
     /// <summary>Maps a non-race failure to the contract's exception types.</summary>
@@ -199,7 +211,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
 
     private static S3Failure Classify(Exception e, CancellationToken ct)
     {
-        if (ct.IsCancellationRequested && e is OperationCanceledException)
+        if (ct.IsCancellationRequested && e is OperationCanceledException || e is LockStoreException)
         {
             return S3Failure.Fatal;
         }
@@ -238,12 +250,9 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             : e is AmazonServiceException ? S3Failure.Transient : S3Failure.Other;
     }
 
-    private static DateTimeOffset ToUtc(DateTime? value) => value switch
-    {
-        null => DateTimeOffset.MinValue,
-        { Kind: DateTimeKind.Local } local => new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero),
-        { } other => new DateTimeOffset(DateTime.SpecifyKind(other, DateTimeKind.Utc), TimeSpan.Zero),
-    };
+    private static DateTimeOffset ToUtc(DateTime value) => value.Kind == DateTimeKind.Local
+        ? new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero)
+        : new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero);
 }
 
 /// <summary>ETag spelling. The store keeps ETags unquoted; the endpoint probe finds which form <c>If-Match</c> needs.</summary>

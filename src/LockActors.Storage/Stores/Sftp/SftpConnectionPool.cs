@@ -39,6 +39,13 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
         return current is { IsConnected: true } ? Task.FromResult(current) : ConnectAsync(slot, cancellationToken);
     }
 
+    /// <summary>A new connection outside the pool (not counted in <see cref="ConnectCount"/>), for the caller to dispose.</summary>
+    public Task<SftpClient> OpenUnpooledAsync(SftpEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Task.Run(() => OpenAsync(endpoint, cancellationToken), cancellationToken);
+    }
+
     /// <summary>Drops <paramref name="client"/> if it is still the pooled one, so the next call reconnects.</summary>
     public void Invalidate(SftpEndpoint endpoint, SftpClient client)
     {

@@ -43,23 +43,46 @@ namespace LockActors.Storage.Stores.Sftp;
 /// every write of different bytes. <b>Clock</b>: the server's; <see cref="SidecarSnapshot.ModifiedAt"/> is the server
 /// mtime and <see cref="SidecarSnapshot.StoreNow"/> the server clock estimated from the mtimes of this store's own
 /// writes (1 s resolution).</para>
-/// <para><b>Refusing unsafe servers</b>: before its first write to a server the store probes, on two scratch files,
-/// that CREAT|EXCL and plain RENAME both refuse an existing target, and throws <see cref="StoreNotSafeException"/>
-/// otherwise (6–8 requests, once per host:port per store).</para>
+/// <para><b>Refusing unsafe servers</b>: before its first write to a server (host:port) the store runs
+/// <see cref="SftpServerProbe"/>: it refuses ProFTPD's mod_sftp by its SSH identification, checks on scratch files
+/// that CREAT|EXCL and a plain RENAME refuse an existing file (and a dangling symbolic link) with OpenSSH's
+/// SSH_FX_FAILURE, and races one create from 3 separate connections (2 extra SSH logins) for 3 rounds (exactly one winner each). Any other
+/// answer is a verdict: <see cref="StoreNotSafeException"/>, cached per server, so an unsafe server is refused on every
+/// call without being probed again. Known safe: OpenSSH's sftp-server and internal-sftp (Debian 12's OpenSSH 9.2 is what
+/// the tests run against) on a local file system with hard links. Known unsafe: ProFTPD mod_sftp (Debian
+/// <c>proftpd-mod-crypto</c> 1.3.8; its RENAME checks, then calls <c>rename(2)</c>: ~1% of 8-connection races had two
+/// winners). Other servers are accepted only if they pass the probe, which cannot prove a narrow check-then-rename
+/// window absent: verify them before relying on them.</para>
+/// <para><b>Special files</b>: a sidecar path that is a directory, symbolic link, FIFO or device is refused with a typed
+/// <see cref="LockStoreException"/> after an LSTAT, never opened or followed (opening a FIFO would block the server's
+/// sftp process). Temp, guard and break-token names derived from a long sidecar name are shortened with a hash so
+/// that any sidecar name that fits the file system (255 bytes) can be locked.</para>
+/// <para><b>Oversized sidecars</b> are read as their first <see cref="SidecarLimits.MaxBytes"/> + 1 bytes, with a version
+/// computed from the real size, the mtime and the bytes read, so they can be taken over by compare-and-swap.</para>
+/// <para><b>Lost races</b>: a refused create (the RENAME onto an existing sidecar) is a definite loss (null), even if the
+/// winner has released by the time anyone looks; only a connection lost after the commit was sent is an unknown outcome,
+/// settled by re-reading.</para>
 /// <para><b>Requests per uncontended operation</b> (sequential round trips in brackets; requests on one file are
 /// pipelined, which SFTP servers process in order): create 5 [3] (OPEN; WRITE + FSTAT + CLOSE of the temp; RENAME);
 /// replace 12 [7] (temp 4 [2], guard OPEN, guard CLOSE + sidecar OPEN, FSTAT + READ, CLOSE + posix-rename, guard
-/// REMOVE); delete 8 [5]; read 4 [3]. Counted by the store (<c>RequestCount</c>) and checked against sftp-server
+/// REMOVE, plus an LSTAT before the sidecar is opened); delete 9 [6]; read 5 [4]. Counted by the store (<c>RequestCount</c>) and checked against sftp-server
 /// with strace. SSH.NET's public file API would add a REALPATH per path call and an FSTAT per open.</para>
 /// </remarks>
 public sealed class SftpLockStore : ILockStore
 {
     private static readonly TimeSpan ClockRefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>Separate connections the safety probe races one create from, and how many rounds: exactly one winner each.</summary>
+    private const int ProbeRacers = 3;
+    private const int ProbeRounds = 3;
+
+    /// <summary>SSH_FX_FILE_ALREADY_EXISTS (SFTP v5+; sent by some servers to v3 clients too).</summary>
+    private const int FileAlreadyExists = 11;
     private readonly SftpStoreSettings _settings;
     private readonly TimeProvider _time;
     private readonly SftpConnectionPool _pool;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), SftpServerClock> _clocks = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), bool> _verifiedServers = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), Lazy<Task<string?>>> _verdicts = new();
     private long _requests;
     private long _guardsBroken;
     private long _serverProbes;
@@ -89,6 +112,10 @@ public sealed class SftpLockStore : ILockStore
     /// <summary>Safety probes run so far (one per server, see <c>EnsureServerSafeAsync</c>).</summary>
     internal long ServerProbes => Interlocked.Read(ref _serverProbes);
 
+    /// <summary>Test seam: runs before each plain RENAME and LSTAT this store sends (request name, path), so a test can
+    /// interleave another process's writes deterministically.</summary>
+    internal Func<string, string, Task>? BeforeRequestForTest { get; set; }
+
     /// <summary>SSH connections established so far.</summary>
     internal int ConnectCount => _pool.ConnectCount;
 
@@ -104,27 +131,15 @@ public sealed class SftpLockStore : ILockStore
         {
             await op.EnsureServerSafeAsync().ConfigureAwait(false);
             var temp = await op.WriteTempAsync(content).ConfigureAwait(false);
-            for (var attempt = 1; ; attempt++)
+            if (await op.CommitAsync(() => op.TryRenameAsync(temp.Path, op.SidecarPath), temp.Version).ConfigureAwait(false))
             {
-                if (await op.CommitAsync(() => op.TryRenameAsync(temp.Path, op.SidecarPath), temp.Version).ConfigureAwait(false))
-                {
-                    return temp.Version;
-                }
-
-                // Refused: normally because the sidecar exists. If it is gone by now (released in between), the
-                // refusal may have been that or something else: try again rather than report "held" or an error.
-                if (await op.StatAsync(op.SidecarPath).ConfigureAwait(false) is not null)
-                {
-                    await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
-                    return null;
-                }
-
-                if (attempt == 5)
-                {
-                    await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
-                    throw new StoreUnavailableException($"The SFTP server kept refusing to rename a temp file to '{op.SidecarPath}' although no sidecar exists.");
-                }
+                return temp.Version;
             }
+
+            // Refused: on a server that passed the probe that is link(2)'s EEXIST, a definite lost race even if the
+            // winner has released by now (a contended sidecar flips between present and absent). Never an outage.
+            await op.TryRemoveQuietlyAsync(temp.Path).ConfigureAwait(false);
+            return null;
         }, cancellationToken);
     }
 
@@ -276,6 +291,12 @@ public sealed class SftpLockStore : ILockStore
             {
                 throw new StoreUnavailableException($"sftp://{endpoint} failed an operation on '{key}': {e.StatusCode} {e.Message}", e);
             }
+            catch (Exception e) when (e is SshException or InvalidOperationException or FormatException or OverflowException or ArgumentException or IndexOutOfRangeException or NotSupportedException
+                                      && e is not LockStoreException && e is not ObjectDisposedException)
+            {
+                // A malformed or hostile reply that SSH.NET could not parse: a typed outage, never an untyped crash.
+                throw new StoreUnavailableException($"sftp://{endpoint} sent an unusable reply during an operation on '{key}': {e.GetType().Name}: {e.Message}", e);
+            }
         }
     }
 
@@ -288,12 +309,56 @@ public sealed class SftpLockStore : ILockStore
         _ => false,
     };
 
-    private static SidecarVersion VersionOf(ReadOnlySpan<byte> content, DateTimeOffset modifiedAt)
+    /// <summary>
+    /// Size, server mtime and a SHA-256 prefix of the bytes read. For an oversized sidecar only its first
+    /// <see cref="SidecarLimits.MaxBytes"/> + 1 bytes are read and hashed, by every reader alike, so a compare-and-swap
+    /// check (which re-reads the same way) still recognises it.
+    /// </summary>
+    private static SidecarVersion VersionOf(ReadOnlySpan<byte> content, long size, DateTimeOffset modifiedAt)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(content, hash);
         return new SidecarVersion(string.Create(CultureInfo.InvariantCulture,
-            $"{content.Length:x}.{modifiedAt.ToUnixTimeSeconds():x}.{Convert.ToHexStringLower(hash[..8])}"));
+            $"{size:x}.{modifiedAt.ToUnixTimeSeconds():x}.{Convert.ToHexStringLower(hash[..8])}"));
+    }
+
+    private static string KindOf(SftpFileAttributes a) =>
+        a.IsDirectory ? "a directory" : a.IsSymbolicLink ? "a symbolic link" : a.IsNamedPipe ? "a FIFO" : a.IsCharacterDevice ? "a character device"
+        : a.IsBlockDevice ? "a block device" : a.IsSocket ? "a socket" : "a file of unknown type";
+
+    /// <summary>The sidecar path names something other than a regular file: refused, never opened or followed.</summary>
+    private static SidecarNotRegularFileException NotRegularFile(SidecarKey key, string kind) => new(key, kind);
+
+    /// <summary>
+    /// The name <c>prefix + baseName + suffix</c> in the sidecar's directory, shortened when it would exceed the 255-byte
+    /// file-name limit: the base name is cut and a hash of it keeps the result unique and the same for every writer, so a
+    /// sidecar name that fits the file system never fails because of a temp or guard name derived from it.
+    /// </summary>
+    internal static string SiblingName(string baseName, string suffix, string prefix = "")
+    {
+        const int NameMax = 255;
+        var full = prefix + baseName + suffix;
+        if (System.Text.Encoding.UTF8.GetByteCount(full) <= NameMax)
+        {
+            return full;
+        }
+
+        var tag = "~" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(baseName)))[..16];
+        var budget = NameMax - System.Text.Encoding.UTF8.GetByteCount(prefix + tag + suffix);
+        var kept = new System.Text.StringBuilder();
+        var used = 0;
+        foreach (var rune in baseName.EnumerateRunes())
+        {
+            if (used + rune.Utf8SequenceLength > budget)
+            {
+                break;
+            }
+
+            kept.Append(rune.ToString());
+            used += rune.Utf8SequenceLength;
+        }
+
+        return prefix + kept + tag + suffix;
     }
 
     private static DateTimeOffset MtimeOf(SftpFileAttributes attributes) =>
@@ -324,7 +389,7 @@ public sealed class SftpLockStore : ILockStore
 
         public string SidecarPath => key.Path;
 
-        public string GuardPath => key.Path + ".cas";
+        public string GuardPath => $"{_directory}/{SiblingName(FileNameOf(key.Path), ".cas")}";
 
         /// <summary>True once a request whose outcome cannot be undone (the commit) was sent.</summary>
         public bool CommitSent { get; private set; }
@@ -332,7 +397,7 @@ public sealed class SftpLockStore : ILockStore
         /// <summary>Writes <paramref name="content"/> to a fresh temp file next to the sidecar; learns the server clock from it.</summary>
         public async Task<TempFile> WriteTempAsync(ReadOnlyMemory<byte> content)
         {
-            var path = $"{_directory}/.{FileNameOf(key.Path)}.{Guid.NewGuid().ToString("N")[..12]}.tmp";
+            var path = $"{_directory}/{SiblingName(FileNameOf(key.Path), $".{Guid.NewGuid().ToString("N")[..12]}.tmp", ".")}";
             var before = store._time.GetUtcNow();
             var handle = await TryOpenExclusiveAsync(path).ConfigureAwait(false)
                 ?? throw new StoreUnavailableException($"A fresh temp file '{path}' already exists on sftp://{endpoint}.");
@@ -356,7 +421,7 @@ public sealed class SftpLockStore : ILockStore
             var after = store._time.GetUtcNow();
             var modifiedAt = MtimeOf(attributes);
             Clock.Observe(modifiedAt, before, after);
-            return new TempFile(path, VersionOf(content.Span, modifiedAt));
+            return new TempFile(path, VersionOf(content.Span, content.Length, modifiedAt));
         }
 
         /// <summary>
@@ -366,6 +431,14 @@ public sealed class SftpLockStore : ILockStore
         /// </summary>
         public async Task<SidecarFile?> ReadSidecarAsync(bool guarded)
         {
+            // LSTAT first: opening a FIFO would block the server's sftp process (and this connection) until a writer
+            // appears, and opening a symbolic link or device would read something that is not this sidecar.
+            if (await StatAsync(key.Path).ConfigureAwait(false) is not { } entry)
+            {
+                return null;
+            }
+
+            EnsureRegularFile(entry);
             byte[] handle;
             try
             {
@@ -382,11 +455,15 @@ public sealed class SftpLockStore : ILockStore
                 var first = Send(SftpSessionRequests.ReadAsync(client, handle, 0, SidecarLimits.MaxBytes + 1, cancellationToken));
                 await Task.WhenAll(stat, first).ConfigureAwait(false);
                 var attributes = await stat.ConfigureAwait(false);
-                SidecarLimits.EnsureWithinLimit(key, attributes.Size);
+                EnsureRegularFile(attributes); // replaced by something else between LSTAT and OPEN
                 var content = await first.ConfigureAwait(false);
-                while (content.Length < attributes.Size)
+
+                // An oversized sidecar is read as its first MaxBytes + 1 bytes (the codec refuses them as too large); its
+                // version still names it exactly, so a stale policy can take it over by compare-and-swap.
+                var wanted = Math.Min(attributes.Size, SidecarLimits.MaxBytes + 1L);
+                while (content.Length < wanted)
                 {
-                    var more = await Send(SftpSessionRequests.ReadAsync(client, handle, (ulong)content.Length, (uint)(attributes.Size - content.Length), cancellationToken)).ConfigureAwait(false);
+                    var more = await Send(SftpSessionRequests.ReadAsync(client, handle, (ulong)content.Length, (uint)(wanted - content.Length), cancellationToken)).ConfigureAwait(false);
                     if (more.Length == 0)
                     {
                         break;
@@ -395,9 +472,13 @@ public sealed class SftpLockStore : ILockStore
                     content = [.. content, .. more];
                 }
 
-                SidecarLimits.EnsureWithinLimit(key, content.Length);
+                if (content.Length > SidecarLimits.MaxBytes + 1)
+                {
+                    content = content[..(SidecarLimits.MaxBytes + 1)];
+                }
+
                 var modifiedAt = MtimeOf(attributes);
-                return new SidecarFile(content, VersionOf(content, modifiedAt), modifiedAt);
+                return new SidecarFile(content, VersionOf(content, Math.Max(attributes.Size, content.Length), modifiedAt), modifiedAt);
             }
             finally
             {
@@ -410,6 +491,14 @@ public sealed class SftpLockStore : ILockStore
                 {
                     await closing.ConfigureAwait(false);
                 }
+            }
+        }
+
+        private void EnsureRegularFile(SftpFileAttributes attributes)
+        {
+            if (!attributes.IsRegularFile)
+            {
+                throw NotRegularFile(key, KindOf(attributes));
             }
         }
 
@@ -433,6 +522,11 @@ public sealed class SftpLockStore : ILockStore
         /// <summary>Attributes of <paramref name="path"/>, or null when it does not exist.</summary>
         public async Task<SftpFileAttributes?> StatAsync(string path)
         {
+            if (store.BeforeRequestForTest is { } hook)
+            {
+                await hook("lstat", path).ConfigureAwait(false);
+            }
+
             try
             {
                 return await Send(SftpSessionRequests.LStatAsync(client, path, cancellationToken)).ConfigureAwait(false);
@@ -446,13 +540,19 @@ public sealed class SftpLockStore : ILockStore
         /// <summary>Plain rename, which OpenSSH refuses when <paramref name="to"/> exists; false when refused or the source is gone.</summary>
         public async Task<bool> TryRenameAsync(string from, string to)
         {
+            if (store.BeforeRequestForTest is { } hook)
+            {
+                await hook("rename", to).ConfigureAwait(false);
+            }
+
             try
             {
                 await Send(SftpSessionRequests.RenameAsync(client, from, to, cancellationToken)).ConfigureAwait(false);
                 return true;
             }
-            catch (SftpException e) when (e.StatusCode is StatusCode.Failure or StatusCode.NoSuchFile)
+            catch (SftpException e) when (e.StatusCode is StatusCode.Failure or StatusCode.NoSuchFile || (int)e.StatusCode == FileAlreadyExists)
             {
+                // FILE_ALREADY_EXISTS (11) is as definite a refusal as OpenSSH's FAILURE; only the probe treats it as suspect.
                 return false;
             }
         }
@@ -527,54 +627,54 @@ public sealed class SftpLockStore : ILockStore
         }
 
         /// <summary>
-        /// Once per server, before its first write: checks on two scratch files next to the sidecar that OPEN with
-        /// CREAT|EXCL refuses an existing file and that a plain RENAME refuses to overwrite. A server that does
-        /// either (non-OpenSSH servers that map RENAME to rename(2), file systems without hard links) would let two
-        /// processes create the same lock, so the store refuses it with <see cref="StoreNotSafeException"/>.
+        /// Once per server (host:port), before its first write: <see cref="SftpServerProbe"/> decides whether the server
+        /// gives atomic create-if-absent. The verdict is cached either way, so an unsafe server is refused with
+        /// <see cref="StoreNotSafeException"/> on every call without being probed again; a probe cut short by a lost
+        /// connection or a missing directory is no verdict and runs again next time.
         /// </summary>
         public async Task EnsureServerSafeAsync()
         {
-            if (store._verifiedServers.ContainsKey((endpoint.Host, endpoint.Port)))
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref store._serverProbes);
-            var stem = $"{_directory}/.{FileNameOf(key.Path)}.{Guid.NewGuid().ToString("N")[..12]}.probe";
-            var (a, b) = (stem + "-a", stem + "-b");
+            var server = (endpoint.Host, endpoint.Port);
+            var verdict = store._verdicts.GetOrAdd(server, _ => new Lazy<Task<string?>>(ProbeAsync));
+            string? flaw;
             try
             {
-                foreach (var path in new[] { a, b })
-                {
-                    var created = await TryOpenExclusiveAsync(path).ConfigureAwait(false)
-                        ?? throw new StoreUnavailableException($"A fresh probe file '{path}' already exists on sftp://{endpoint}.");
-                    await Send(SftpSessionRequests.CloseAsync(client, created, cancellationToken)).ConfigureAwait(false);
-                }
-
-                string? flaw = null;
-                if (await TryOpenExclusiveAsync(b).ConfigureAwait(false) is { } again)
-                {
-                    await CloseQuietlyAsync(again).ConfigureAwait(false);
-                    flaw = "opened an existing file although CREAT|EXCL was requested";
-                }
-                else if (await TryRenameAsync(a, b).ConfigureAwait(false))
-                {
-                    flaw = "overwrote an existing file on a plain SSH_FXP_RENAME";
-                }
-
-                if (flaw is not null)
-                {
-                    throw new StoreNotSafeException(
-                        $"sftp://{endpoint.Host}:{endpoint.Port} {flaw}, so two processes could both create the same lock. " +
-                        "The sftp:// store needs OpenSSH's sftp-server semantics on a file system with hard links.");
-                }
-
-                store._verifiedServers[(endpoint.Host, endpoint.Port)] = true;
+                flaw = await verdict.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (Exception) when (verdict.Value.IsFaulted || verdict.Value.IsCanceled)
             {
-                await TryRemoveQuietlyAsync(a).ConfigureAwait(false);
-                await TryRemoveQuietlyAsync(b).ConfigureAwait(false);
+                store._verdicts.TryRemove(new KeyValuePair<(string, int), Lazy<Task<string?>>>(server, verdict));
+                throw;
+            }
+
+            if (flaw is not null)
+            {
+                throw new StoreNotSafeException(
+                    $"sftp://{endpoint.Host}:{endpoint.Port} {flaw}, so two processes could both create the same lock. " +
+                    "The sftp:// store needs OpenSSH's sftp-server (or internal-sftp) on a file system with hard links.");
+            }
+        }
+
+        private async Task<string?> ProbeAsync()
+        {
+            Interlocked.Increment(ref store._serverProbes);
+            // Shared by every caller waiting on this server, so it must not inherit one caller's cancellation.
+            using var timeout = new CancellationTokenSource(store._settings.ConnectTimeout + store._settings.OperationTimeout * 4);
+            var stem = $"{_directory}/.lockactors-probe-{Guid.NewGuid().ToString("N")[..12]}";
+            var probe = new SftpServerProbe(
+                client, ct => store._pool.OpenUnpooledAsync(endpoint, ct), _directory, stem, $"sftp://{endpoint.Host}:{endpoint.Port}",
+                ProbeRacers, ProbeRounds);
+            try
+            {
+                return await probe.RunAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (SftpPathNotFoundException e)
+            {
+                throw new StoreLocationNotFoundException(key, $"directory '{_directory}' does not exist on sftp://{endpoint}", e);
+            }
+            catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
+            {
+                throw new StoreUnavailableException($"The safety probe of sftp://{endpoint.Host}:{endpoint.Port} did not finish in time; it runs again on the next write.", e);
             }
         }
 
@@ -650,7 +750,7 @@ public sealed class SftpLockStore : ILockStore
         private async Task TryBreakGuardAsync(SftpFileAttributes judged)
         {
             var mtime = MtimeOf(judged);
-            var token = $"{_directory}/.{FileNameOf(GuardPath)}.{mtime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.break";
+            var token = $"{_directory}/{SiblingName(FileNameOf(GuardPath), $".{mtime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}.break", ".")}";
             var started = store._time.GetTimestamp();
             if (await TryOpenExclusiveAsync(token).ConfigureAwait(false) is not { } tokenHandle)
             {

@@ -6,13 +6,16 @@ using Amazon.S3;
 namespace LockActors.Storage.Tests.Stores.S3;
 
 /// <summary>
-/// Test double: makes <c>DELETE If-Match</c> honest on an endpoint that ignores it (Ceph RGW 16.2), with AWS's
-/// documented answers: 412 PreconditionFailed on another ETag, 404 NoSuchKey when the object is missing.
-/// Every PUT and DELETE of one object is serialised in-process, so the check-then-delete is atomic for the
-/// requests that pass through this handler (which is all a conformance test sends).
+/// Test double: an AWS-like S3 endpoint in front of Ceph RGW 16.2. It adds what AWS does and RGW does not, with AWS's
+/// documented answers: <c>DELETE If-Match</c> is honoured (412 PreconditionFailed on another ETag, 404 NoSuchKey when
+/// the object is missing), and <c>PUT If-Match</c> accepts the quoted ETag of RFC 7232 (RGW only matches the bare one;
+/// 404 NoSuchKey on a missing key, as AWS answers). Every PUT and DELETE of one object is serialised in-process, so
+/// the check-then-delete is atomic for the requests that pass through this handler (which is all a test sends); a
+/// quoted <c>PUT If-Match</c> is re-sent to RGW with the bare ETag, so RGW itself still enforces it against everyone.
 /// </summary>
 internal sealed class ConditionalDeleteEmulator : DelegatingHandler
 {
+    private static readonly Lazy<AmazonS3Client> Raw = new(() => S3TestServer.RawClient());
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _objectLocks = new(StringComparer.Ordinal);
 
     public ConditionalDeleteEmulator(HttpMessageHandler? inner = null) => InnerHandler = inner ?? new SocketsHttpHandler();
@@ -49,6 +52,11 @@ internal sealed class ConditionalDeleteEmulator : DelegatingHandler
                 }
             }
 
+            if (request.Method == HttpMethod.Put && request.Headers.TryGetValues("If-Match", out var ifMatch) && ifMatch.Single().Trim().StartsWith('"'))
+            {
+                return await QuotedIfMatchPutAsync(request, path, ifMatch.Single().Trim().Trim('"'), cancellationToken);
+            }
+
             return await base.SendAsync(request, cancellationToken);
         }
         finally
@@ -57,13 +65,43 @@ internal sealed class ConditionalDeleteEmulator : DelegatingHandler
         }
     }
 
+    /// <summary>PUT If-Match "etag" as AWS answers it: 404 when missing, else RGW decides on the bare ETag.</summary>
+    private async Task<HttpResponseMessage> QuotedIfMatchPutAsync(HttpRequestMessage request, string path, string expected, CancellationToken ct)
+    {
+        if (await CurrentETagAsync(path, ct) is null)
+        {
+            return Error(request, HttpStatusCode.NotFound, "NoSuchKey");
+        }
+
+        var parts = path.TrimStart('/').Split('/', 2);
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(ct);
+        try
+        {
+            var put = await Raw.Value.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+            {
+                BucketName = parts[0],
+                Key = Uri.UnescapeDataString(parts[1]),
+                InputStream = new MemoryStream(body),
+                IfMatch = expected,
+                UseChunkEncoding = false,
+                ContentType = "application/json",
+            }, ct);
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent([]) };
+            response.Headers.ETag = new System.Net.Http.Headers.EntityTagHeaderValue("\"" + put.ETag.Trim('"') + "\"");
+            return response;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode != 0)
+        {
+            return Error(request, e.StatusCode, e.ErrorCode ?? "UnknownError");
+        }
+    }
+
     private static async Task<string?> CurrentETagAsync(string path, CancellationToken ct)
     {
         var parts = path.TrimStart('/').Split('/', 2);
-        using var client = S3TestServer.RawClient();
         try
         {
-            var head = await client.GetObjectMetadataAsync(parts[0], Uri.UnescapeDataString(parts[1]), ct);
+            var head = await Raw.Value.GetObjectMetadataAsync(parts[0], Uri.UnescapeDataString(parts[1]), ct);
             return head.ETag.Trim('"');
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)

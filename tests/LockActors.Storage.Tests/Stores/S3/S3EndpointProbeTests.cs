@@ -14,21 +14,34 @@ public sealed class S3EndpointProbeTests
     private static SidecarKey NewKey() => LockTarget.Parse(S3TestServer.NewTargetUri("probe.csv")).Sidecar;
 
     [Fact]
-    public async Task Probe_on_ceph_rgw_finds_conditional_writes_enforced_unquoted_and_delete_if_match_ignored()
+    public async Task Probe_finds_conditional_writes_enforced_and_how_this_endpoint_spells_if_match_and_treats_delete()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings());
+        await using var store = S3TestServer.NewStore();
         var profile = await store.ProbeAsync(S3TestServer.Bucket);
         Assert.True(profile.Verified);
         Assert.True(profile.CreateEnforced, string.Join("; ", profile.Findings));
         Assert.True(profile.ReplaceEnforced, string.Join("; ", profile.Findings));
-        Assert.False(profile.IfMatchQuoted, "RGW 16.2 matches only the bare ETag");
-        Assert.False(profile.DeleteEnforced, "RGW 16.2 deletes despite a wrong If-Match");
+
+        // The endpoint-specific findings, for the two endpoints this suite knows: RGW 16.2 matches only the bare ETag
+        // and deletes despite a wrong If-Match; AWS (and the AWS-like double) take the quoted ETag and honour it.
+        Assert.Equal(S3TestServer.AwsLike, profile.IfMatchQuoted);
+        Assert.Equal(S3TestServer.AwsLike, profile.DeleteEnforced);
+
+        // Whatever it found, a compare-and-swap in the found spelling works and a wrong version is refused.
+        var key = NewKey();
+        var v1 = (await store.TryCreateAsync(key, Lock))!.Value;
+        var v2 = await store.TryReplaceAsync(key, Encoding.UTF8.GetBytes("{\"lock\":2}"), v1);
+        Assert.NotNull(v2);
+        Assert.Null(await store.TryReplaceAsync(key, Lock, v1));
+        Assert.False(await store.TryDeleteAsync(key, v1));
+        Assert.True(await store.TryDeleteAsync(key, v2.Value));
+        Assert.Null(await store.ReadAsync(key));
     }
 
     [Fact]
     public async Task Probe_runs_once_per_bucket_and_leaves_no_scratch_object()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings());
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings());
         var before = store.Requests.Snapshot();
         await store.ProbeAsync(S3TestServer.Bucket);
         var probeCost = store.Requests.Snapshot() - before;
@@ -70,39 +83,61 @@ public sealed class S3EndpointProbeTests
     [Fact]
     public async Task Probe_off_sends_no_probe_request()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off));
         Assert.NotNull(await store.TryCreateAsync(NewKey(), Lock));
         Assert.Equal(1, store.Requests.Total);
     }
 
     [Fact]
-    public async Task Strict_probe_refuses_native_conditional_delete_on_an_endpoint_that_ignores_it()
+    public async Task Native_conditional_delete_is_used_where_the_probe_found_it_honoured_and_refused_by_a_strict_probe_elsewhere()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native));
-        var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => store.TryCreateAsync(NewKey(), Lock));
-        Assert.Contains("ignores DELETE If-Match", error.Message, StringComparison.Ordinal);
+        var profile = await S3TestServer.ProfileAsync();
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native));
+        var key = NewKey();
+        if (!profile.DeleteEnforced)
+        {
+            var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => store.TryCreateAsync(key, Lock));
+            Assert.Contains("ignores DELETE If-Match", error.Message, StringComparison.Ordinal);
+            return;
+        }
+
+        var v1 = (await store.TryCreateAsync(key, Lock))!.Value;
+        var before = store.Requests.Snapshot();
+        Assert.True(await store.TryDeleteAsync(key, v1));
+        Assert.Equal(new S3RequestCounts(0, 0, 1, 0, 0), store.Requests.Snapshot() - before);
     }
 
     [Fact]
     public async Task Probe_through_the_conditional_delete_double_sees_delete_honoured_and_auto_picks_native()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings(), null, null, new ConditionalDeleteEmulator());
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings(), new ConditionalDeleteEmulator());
         var profile = await store.ProbeAsync(S3TestServer.Bucket);
         Assert.True(profile.DeleteEnforced, string.Join("; ", profile.Findings));
         Assert.Contains("DELETE If-Match (probe", store.Capabilities.Mechanism, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Warn_probe_with_native_delete_on_an_endpoint_that_ignores_it_releases_through_tombstones()
+    public async Task Warn_probe_with_native_delete_releases_natively_where_honoured_and_through_tombstones_where_ignored()
     {
+        var profile = await S3TestServer.ProfileAsync();
         var warnings = new List<string>();
-        await using var store = new S3LockStore(
-            S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native).WithProbe(S3ProbeMode.Warn), warnings.Add);
+        await using var store = S3TestServer.NewStore(
+            S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native).WithProbe(S3ProbeMode.Warn), warn: warnings.Add);
         var key = NewKey();
         var v1 = (await store.TryCreateAsync(key, Lock))!.Value;
         var before = store.Requests.Snapshot();
         Assert.True(await store.TryDeleteAsync(key, v1));
-        Assert.Equal(new S3RequestCounts(0, 1, 0, 0, 0), store.Requests.Snapshot() - before); // a tombstone PUT, no DELETE
-        Assert.Contains("releases use tombstones instead", Assert.Single(warnings), StringComparison.Ordinal);
+        if (profile.DeleteEnforced)
+        {
+            Assert.Equal(new S3RequestCounts(0, 0, 1, 0, 0), store.Requests.Snapshot() - before);
+            Assert.Empty(warnings);
+        }
+        else
+        {
+            Assert.Equal(new S3RequestCounts(0, 1, 0, 0, 0), store.Requests.Snapshot() - before); // a tombstone PUT, no DELETE
+            Assert.Contains("releases use tombstones instead", Assert.Single(warnings), StringComparison.Ordinal);
+        }
+
+        Assert.Null(await store.ReadAsync(key));
     }
 }

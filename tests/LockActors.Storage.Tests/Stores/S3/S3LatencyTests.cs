@@ -16,14 +16,14 @@ public sealed class S3LatencyTests(ITestOutputHelper output)
     [Fact]
     public async Task Create_and_release_on_fresh_keys_with_tombstones()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
         await Report("tombstone, fresh key each time (PUT + PUT)", store, _ => LockTarget.Parse(S3TestServer.NewTargetUri("lat.csv")).Sidecar);
     }
 
     [Fact]
     public async Task Create_and_release_on_one_key_with_tombstones()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
         var key = LockTarget.Parse(S3TestServer.NewTargetUri("lat.csv")).Sidecar;
         await Report("tombstone, same key (PUT 412 + GET + PUT, then PUT)", store, _ => key);
     }
@@ -33,7 +33,7 @@ public sealed class S3LatencyTests(ITestOutputHelper output)
     {
         // Timing of the native request pattern only: RGW ignores the If-Match on DELETE, so this mode is unsafe there
         // and the probe is switched off to allow it.
-        await using var store = new S3LockStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off).WithConditionalDelete(S3ConditionalDeleteMode.Native));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off).WithConditionalDelete(S3ConditionalDeleteMode.Native));
         await Report("DELETE If-Match pattern, fresh key each time (PUT + DELETE)", store, _ => LockTarget.Parse(S3TestServer.NewTargetUri("lat.csv")).Sidecar);
     }
 

@@ -27,8 +27,7 @@ public sealed class S3RequestCountTests(ITestOutputHelper output)
     [Fact]
     public async Task Native_delete_mode_costs_one_request_per_acquire_heartbeat_and_release()
     {
-        await using var store = new S3LockStore(
-            S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native), null, null, new ConditionalDeleteEmulator());
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native), new ConditionalDeleteEmulator());
         await store.ProbeAsync(S3TestServer.Bucket);
         var key = NewKey();
 
@@ -48,7 +47,7 @@ public sealed class S3RequestCountTests(ITestOutputHelper output)
     [Fact]
     public async Task Tombstone_mode_costs_one_request_each_and_three_to_acquire_over_a_tombstone()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
         await store.ProbeAsync(S3TestServer.Bucket);
         var key = NewKey();
 

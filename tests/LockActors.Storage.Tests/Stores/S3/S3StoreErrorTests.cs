@@ -15,7 +15,7 @@ public sealed class S3StoreErrorTests
     [Fact]
     public async Task Bad_credentials_are_reported_as_access_denied_on_reads_and_writes()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithCredentials(S3TestServer.AccessKey, "wrong-secret"));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithCredentials(S3TestServer.AccessKey, "wrong-secret"));
         await Assert.ThrowsAsync<StoreAccessDeniedException>(() => store.ReadAsync(NewKey()));
         await Assert.ThrowsAsync<StoreAccessDeniedException>(() => store.TryCreateAsync(NewKey(), Lock));
     }
@@ -23,14 +23,14 @@ public sealed class S3StoreErrorTests
     [Fact]
     public async Task Unknown_access_key_is_reported_as_access_denied()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings().WithCredentials("NOSUCHKEY", "whatever"));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithCredentials("NOSUCHKEY", "whatever"));
         await Assert.ThrowsAsync<StoreAccessDeniedException>(() => store.TryCreateAsync(NewKey(), Lock));
     }
 
     [Fact]
     public async Task Missing_bucket_is_reported_as_location_not_found_on_reads_and_writes()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings());
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings());
         var key = LockTarget.Parse($"s3://lockactors-missing-{Guid.NewGuid():N}/in/a.csv").Sidecar;
         var read = await Assert.ThrowsAsync<StoreLocationNotFoundException>(() => store.ReadAsync(key));
         Assert.Equal(key, read.Key);
@@ -56,7 +56,7 @@ public sealed class S3StoreErrorTests
     {
         var down = true;
         var handler = new FaultInjectingHandler(_ => Volatile.Read(ref down) ? Fault.ConnectionRefused : Fault.None);
-        await using var store = new S3LockStore(S3TestServer.Settings().WithRetries(0, 1, TimeSpan.FromMilliseconds(1)), null, null, handler);
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithRetries(0, 1, TimeSpan.FromMilliseconds(1)), handler);
         var key = NewKey();
         await Assert.ThrowsAsync<StoreUnavailableException>(() => store.TryCreateAsync(key, Lock));
         Volatile.Write(ref down, false);
@@ -66,7 +66,7 @@ public sealed class S3StoreErrorTests
     [Fact]
     public async Task Non_s3_targets_are_refused()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings());
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings());
         var key = LockTarget.Parse("file:///tmp/a.csv").Sidecar;
         await Assert.ThrowsAsync<InvalidLockTargetException>(() => store.ReadAsync(key));
     }
@@ -80,16 +80,17 @@ public sealed class S3StoreErrorTests
     }
 
     [Fact]
-    public async Task Reads_without_a_content_length_return_the_bytes_and_still_refuse_oversized_sidecars()
+    public async Task Reads_without_a_content_length_return_the_bytes_and_cut_oversized_sidecars_at_the_limit()
     {
-        await using var store = new S3LockStore(S3TestServer.Settings(), null, null,
-            new FaultInjectingHandler(r => r.Method == HttpMethod.Get ? Fault.StripContentLength : Fault.None));
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings(), new FaultInjectingHandler(r => r.Method == HttpMethod.Get ? Fault.StripContentLength : Fault.None));
         var key = NewKey();
         Assert.NotNull(await store.TryCreateAsync(key, Lock));
         Assert.Equal(Lock, (await store.ReadAsync(key))!.Content.ToArray());
 
         var huge = NewKey();
         await S3TestServer.WriteRawAsync(huge, new byte[SidecarLimits.MaxBytes + 10]);
-        await Assert.ThrowsAsync<SidecarTooLargeException>(() => store.ReadAsync(huge));
+        var read = (await store.ReadAsync(huge))!;
+        Assert.Equal(SidecarLimits.MaxBytes + 1, read.Content.Length);
+        Assert.Throws<SidecarTooLargeException>(() => LockMetadataCodec.Decode(huge, read.Content.Span));
     }
 }

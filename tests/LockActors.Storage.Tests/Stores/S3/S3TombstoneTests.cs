@@ -8,7 +8,7 @@ namespace LockActors.Storage.Tests.Stores.S3;
 /// <summary>Tombstone releases (Ceph RGW ignores DELETE If-Match) are invisible to the contract and interoperate with native-mode stores.</summary>
 public sealed class S3TombstoneTests : IAsyncLifetime
 {
-    private readonly S3LockStore _tombstones = new(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
+    private readonly S3LockStore _tombstones = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Tombstone));
 
     public Task InitializeAsync() => _tombstones.ProbeAsync(S3TestServer.Bucket);
 
@@ -66,7 +66,7 @@ public sealed class S3TombstoneTests : IAsyncLifetime
         var key = NewKey();
         var v1 = (await _tombstones.TryCreateAsync(key, Bytes("{\"lock\":0}")))!.Value;
         Assert.True(await _tombstones.TryDeleteAsync(key, v1));
-        var stores = Enumerable.Range(0, 4).Select(_ => new S3LockStore(S3TestServer.Settings())).ToArray();
+        var stores = Enumerable.Range(0, 4).Select(_ => S3TestServer.NewStore(S3TestServer.Settings())).ToArray();
         try
         {
             var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => stores[i % 4].TryCreateAsync(key, Bytes($"{{\"racer\":{i}}}"))));
@@ -85,8 +85,7 @@ public sealed class S3TombstoneTests : IAsyncLifetime
     [Fact]
     public async Task A_native_delete_store_acquires_over_a_tombstone_left_by_a_tombstone_store()
     {
-        await using var native = new S3LockStore(
-            S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native), null, null, new ConditionalDeleteEmulator());
+        await using var native = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(S3ConditionalDeleteMode.Native), new ConditionalDeleteEmulator());
         var key = NewKey();
         var v1 = (await _tombstones.TryCreateAsync(key, Bytes("{\"lock\":1}")))!.Value;
         Assert.True(await _tombstones.TryDeleteAsync(key, v1));

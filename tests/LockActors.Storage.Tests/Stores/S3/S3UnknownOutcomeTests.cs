@@ -21,7 +21,7 @@ public sealed class S3UnknownOutcomeTests
         var remaining = 0;
         var handler = new FaultInjectingHandler(r =>
             r.Method == HttpMethod.Put && Interlocked.Decrement(ref remaining) >= 0 ? fault : Fault.None);
-        var store = new S3LockStore(S3TestServer.Settings().WithConditionalDelete(mode).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), null, null, handler);
+        var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(mode).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), handler);
         await store.ProbeAsync(S3TestServer.Bucket);
         return (store, handler, n => Volatile.Write(ref remaining, n));
     }
@@ -58,7 +58,7 @@ public sealed class S3UnknownOutcomeTests
     {
         var (store, _, arm) = await StoreWithFaults(Fault.FailBeforeApplying);
         await using var __ = store;
-        await using var other = new S3LockStore(S3TestServer.Settings());
+        await using var other = S3TestServer.NewStore(S3TestServer.Settings());
         var key = NewKey();
         var winner = await other.TryCreateAsync(key, Bytes("theirs"));
         arm(1);
@@ -141,8 +141,7 @@ public sealed class S3UnknownOutcomeTests
     {
         var armed = 0;
         var handler = new FaultInjectingHandler(r => r.Method == HttpMethod.Put && Interlocked.Exchange(ref armed, 0) == 1 ? Fault.HangAfterApplying : Fault.None);
-        await using var store = new S3LockStore(
-            S3TestServer.Settings().WithTimeouts(TimeSpan.FromSeconds(2)).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), null, null, handler);
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings().WithTimeouts(TimeSpan.FromSeconds(2)).WithRetries(1, 3, TimeSpan.FromMilliseconds(5)), handler);
         await store.ProbeAsync(S3TestServer.Bucket);
         var key = NewKey();
         Volatile.Write(ref armed, 1);
@@ -156,12 +155,11 @@ public sealed class S3UnknownOutcomeTests
     public async Task Endpoint_answering_501_to_conditional_puts_is_refused_as_not_safe()
     {
         var handler = new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None);
-        await using var store = new S3LockStore(S3TestServer.Settings(), null, null, handler);
+        await using var store = S3TestServer.NewStore(S3TestServer.Settings(), handler);
         var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => store.TryCreateAsync(NewKey(), Bytes("x")));
         Assert.Contains("conditional create is not supported", error.Message, StringComparison.Ordinal);
 
-        await using var unprobed = new S3LockStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off), null, null,
-            new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None));
+        await using var unprobed = S3TestServer.NewStore(S3TestServer.Settings().WithProbe(S3ProbeMode.Off), new FaultInjectingHandler(r => r.Method == HttpMethod.Put && r.Headers.Contains("If-None-Match") ? Fault.NotImplemented : Fault.None));
         await Assert.ThrowsAsync<StoreNotSafeException>(() => unprobed.TryCreateAsync(NewKey(), Bytes("x")));
     }
 
