@@ -6,6 +6,7 @@ using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.TestServers.Backends;
 using Xunit;
 using Xunit.Abstractions;
 

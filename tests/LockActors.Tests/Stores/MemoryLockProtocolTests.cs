@@ -1,13 +1,7 @@
 using LockActors.Tests.Protocol;
+using LockActors.TestServers.Backends;
 using Xunit.Abstractions;
 
 namespace LockActors.Tests.Stores;
 
-public sealed class MemoryLockProtocolTests(ITestOutputHelper output) : LockProtocolSuite(Backend, output)
-{
-    private static readonly StoreUnderTest Backend = new(
-        "mem",
-        "lock-actors.stores.mem.scope = process",
-        name => $"mem://protocol/{Guid.NewGuid():N}/{name}",
-        TimeSpan.FromSeconds(3));
-}
+public sealed class MemoryLockProtocolTests(ITestOutputHelper output) : LockProtocolSuite(TestBackends.Memory, output);

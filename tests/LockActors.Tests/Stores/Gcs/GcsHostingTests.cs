@@ -4,6 +4,7 @@ using LockActors.Storage;
 using LockActors.Storage.Stores.Gcs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using LockActors.TestServers.Gcs;
 using Xunit;
 
 namespace LockActors.Tests.Stores.Gcs;

@@ -4,6 +4,7 @@ using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Storage;
 using LockActors.Storage.Stores.S3;
+using LockActors.TestServers.S3;
 using Xunit;
 using Xunit.Abstractions;
 

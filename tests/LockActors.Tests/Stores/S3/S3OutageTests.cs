@@ -1,5 +1,6 @@
 using LockActors.Storage.Stores.S3;
 using LockActors.Tests.Outage;
+using LockActors.TestServers.S3;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -5,6 +5,7 @@ using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
 using LockActors.TestServers;
+using LockActors.TestServers.S3;
 using Xunit;
 using Xunit.Abstractions;
 

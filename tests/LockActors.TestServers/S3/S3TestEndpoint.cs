@@ -1,9 +1,7 @@
-using LockActors.TestServers;
-
-namespace LockActors.Tests.Stores.S3;
+namespace LockActors.TestServers.S3;
 
 /// <summary>The Ceph RGW started by tests/servers/ceph-rgw.sh (missing → loud failure, never a silent pass).</summary>
-internal static class S3TestEndpoint
+public static class S3TestEndpoint
 {
     private const string Server = "Ceph RGW (tests/servers/ceph-rgw.sh)";
 

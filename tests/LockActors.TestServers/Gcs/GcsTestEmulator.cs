@@ -1,9 +1,7 @@
-using LockActors.TestServers.Gcs;
-
-namespace LockActors.Tests.Stores.Gcs;
+namespace LockActors.TestServers.Gcs;
 
 /// <summary>The in-process GCS emulator shared by the actor-level gs:// tests (started once per test process).</summary>
-internal static class GcsTestEmulator
+public static class GcsTestEmulator
 {
     public const string Bucket = "lock-actors-protocol";
 
