@@ -496,16 +496,14 @@ public sealed class RedTeamApiTests(ITestOutputHelper output)
             {
                 var target = new Uri(Path.Combine(dir.FullName, $"r{round}.csv")).AbsoluteUri;
                 var handle = await LockActorsExtension.Get(mine).Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
-                using var go = new ManualResetEventSlim();
-                var calls = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
-                {
-                    go.Wait();
-                    if (i % 2 == 0) { await handle.ReleaseAsync(); } else { await handle.DisposeAsync(); }
-                })).ToList();
-                go.Set();
-                await await Task.WhenAny(calls);
+                // two callers release the same handle (e.g. an explicit ReleaseAsync racing a DisposeAsync): the one that
+                // comes back first says "released"; another process must be able to take the lock at that moment.
+                var first = handle.ReleaseAsync();
+                var second = round % 2 == 0 ? handle.ReleaseAsync() : handle.DisposeAsync().AsTask();
+                await second;
                 var h = await LockActorsExtension.Get(other).Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl });
                 if (h is null) { failures.Add($"round {round}"); } else { await h.ReleaseAsync(); }
+                var calls = new[] { first };
                 await Task.WhenAll(calls);
             }
             Assert.True(failures.Count == 0, "a ReleaseAsync/DisposeAsync returned while the lock was still held: " + string.Join(", ", failures));
