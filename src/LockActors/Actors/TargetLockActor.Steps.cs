@@ -12,6 +12,9 @@ internal sealed partial class TargetLockActor
     /// <summary>A store operation in flight. Exactly one runs at a time; its reply is handled by the step that started it.</summary>
     private abstract record Step(string Name);
 
+    /// <summary>Readying the store (connection, endpoint probe) before the first lease's clock starts (<see cref="ILockStoreWarmUp"/>).</summary>
+    private sealed record Preparing(Waiter Waiter) : Step("preparing the store");
+
     /// <summary>An atomic create of the sidecar for <paramref name="Waiter"/>.</summary>
     private sealed record Creating(Waiter Waiter, Grant Grant) : Step("creating");
 

@@ -40,6 +40,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     private Step? _step;
     private long _lastToken;
     private TimeSpan _pollDelay;
+    private bool _storePrepared;
 
     /// <summary>Creates the actor for one target.</summary>
     public TargetLockActor(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId)
@@ -105,6 +106,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         switch (step)
         {
+            case Preparing preparing: OnPrepared(preparing, error); break;
             case Creating creating: OnCreated(creating, (SidecarVersion?)result, error); break;
             case Inspecting inspecting: OnInspected(inspecting, (SidecarSnapshot?)result, error); break;
             case TakingOver takingOver: OnTakenOver(takingOver, (SidecarVersion?)result, error); break;
@@ -170,10 +172,32 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void Create(Waiter waiter)
     {
+        if (!_storePrepared && _store is ILockStoreWarmUp warmUp)
+        {
+            // Connection set-up and endpoint probes happen before the lease clock starts, not inside the first write.
+            Run(new Preparing(waiter), async ct =>
+            {
+                await warmUp.PrepareAsync(_target.Sidecar, ct).ConfigureAwait(false);
+                return true;
+            });
+            return;
+        }
+
         if (NewGrant(waiter) is { } grant)
         {
             Run(new Creating(waiter, grant), ct => _store.TryCreateAsync(_target.Sidecar, grant.Encoded, ct));
         }
+    }
+
+    private void OnPrepared(Preparing step, Exception? error)
+    {
+        if (error is not null)
+        {
+            FailOrRetry(step.Waiter, error);
+            return;
+        }
+
+        _storePrepared = true; // the waiter is served by ServeNext once settled (it may have left meanwhile)
     }
 
     private void OnCreated(Creating step, SidecarVersion? version, Exception? error)

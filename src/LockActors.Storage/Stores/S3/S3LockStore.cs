@@ -31,7 +31,7 @@ namespace LockActors.Storage.Stores.S3;
 /// (<see cref="S3ProbeMode"/>) and refuses to write with <see cref="StoreNotSafeException"/> when conditional writes
 /// are not enforced.</para>
 /// </remarks>
-public sealed class S3LockStore : ILockStore
+public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
 {
     private readonly S3StoreSettings _settings;
     private readonly Action<string> _warn;
@@ -91,6 +91,10 @@ public sealed class S3LockStore : ILockStore
     /// </summary>
     public Task<S3EndpointProfile> ProbeAsync(string bucket, CancellationToken cancellationToken = default) =>
         ProfileAsync(LockTarget.Parse($"s3://{bucket}/{S3EndpointProbe.ScratchPrefix}probe").Sidecar, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Runs the bucket's endpoint probe (once per bucket), so the first create is one request.</remarks>
+    public Task PrepareAsync(SidecarKey key, CancellationToken cancellationToken = default) => WritableProfileAsync(key, cancellationToken);
 
     /// <inheritdoc />
     public async Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)

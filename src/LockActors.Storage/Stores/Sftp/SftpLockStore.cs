@@ -68,7 +68,7 @@ namespace LockActors.Storage.Stores.Sftp;
 /// REMOVE, plus an LSTAT before the sidecar is opened); delete 9 [6]; read 5 [4]. Counted by the store (<c>RequestCount</c>) and checked against sftp-server
 /// with strace. SSH.NET's public file API would add a REALPATH per path call and an FSTAT per open.</para>
 /// </remarks>
-public sealed class SftpLockStore : ILockStore
+public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp
 {
     private static readonly TimeSpan ClockRefreshInterval = TimeSpan.FromMinutes(5);
 
@@ -122,6 +122,15 @@ public sealed class SftpLockStore : ILockStore
     /// <summary>The pooled client for a sidecar's endpoint (tests use it to drop the connection).</summary>
     internal Task<SftpClient> ClientForAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
         _pool.GetAsync(EndpointOf(key), cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Connects (pooled) and runs the server's safety probe (once per server), so the first create is not slowed by them.</remarks>
+    public Task PrepareAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
+        RunAsync(key, async op =>
+        {
+            await op.EnsureServerSafeAsync().ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
