@@ -48,13 +48,7 @@ public sealed class FileLockStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SpecialFile.Fifo)]
-    [InlineData(SpecialFile.Directory)]
-    [InlineData(SpecialFile.SymlinkToSidecarFile)]
-    [InlineData(SpecialFile.DanglingSymlink)]
-    [InlineData(SpecialFile.SymlinkToDevNull)]
-    [InlineData(SpecialFile.CharacterDevice)]
-    [InlineData(SpecialFile.Socket)]
+    [MemberData(nameof(SpecialFiles.Kinds), MemberType = typeof(SpecialFiles))]
     public async Task Sidecar_that_is_not_a_regular_file_is_refused_by_every_primitive_without_blocking_or_following_it(SpecialFile kind)
     {
         await using var store = new FileLockStore();

@@ -29,6 +29,9 @@ public sealed class SpecialFiles : IDisposable
 
     private readonly List<IDisposable> _cleanup = [];
 
+    /// <summary>Every <see cref="SpecialFile"/>, one theory case each (<c>[MemberData(nameof(SpecialFiles.Kinds), MemberType = typeof(SpecialFiles))]</c>).</summary>
+    public static IEnumerable<object[]> Kinds => Enum.GetValues<SpecialFile>().Select(kind => new object[] { kind });
+
     /// <summary>
     /// Creates <paramref name="kind"/> at <paramref name="path"/>; false when the tool it needs failed (mknod needs CAP_MKNOD).
     /// The symlinks point beside <paramref name="path"/>, into the test's own directory.

@@ -338,13 +338,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : MemStoreS
     // ───────────────────────────── special files (file://) ─────────────────────────────
 
     [Theory]
-    [InlineData(SpecialFile.Fifo)]
-    [InlineData(SpecialFile.Directory)]
-    [InlineData(SpecialFile.SymlinkToSidecarFile)]
-    [InlineData(SpecialFile.DanglingSymlink)]
-    [InlineData(SpecialFile.SymlinkToDevNull)]
-    [InlineData(SpecialFile.CharacterDevice)]
-    [InlineData(SpecialFile.Socket)]
+    [MemberData(nameof(SpecialFiles.Kinds), MemberType = typeof(SpecialFiles))]
     public async Task A_sidecar_that_is_not_a_regular_file_is_refused_by_every_request_and_never_taken_over(SpecialFile kind)
     {
         var target = new Uri(Path.Combine(_root, $"{kind}.csv")).AbsoluteUri;
