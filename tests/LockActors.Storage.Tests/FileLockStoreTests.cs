@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using LockActors.Storage.Stores.File;
+using LockActors.TestServers.Files;
 using Xunit;
 
 namespace LockActors.Storage.Tests;
@@ -12,18 +11,7 @@ public sealed class FileLockStoreTests : IDisposable
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
     private static readonly SidecarVersion AnyVersion = new("1.2.3.4");
     private readonly string _root = Directory.CreateTempSubdirectory("lockactors-filex-").FullName;
-    private readonly List<IDisposable> _cleanup = [];
-
-    public enum SpecialFile
-    {
-        Fifo,
-        Directory,
-        SymlinkToSidecarFile,
-        DanglingSymlink,
-        SymlinkToDevNull,
-        CharacterDevice,
-        Socket,
-    }
+    private readonly SpecialFiles _specialFiles = new();
 
     [Fact]
     public async Task Target_outside_the_configured_root_is_refused()
@@ -60,18 +48,12 @@ public sealed class FileLockStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SpecialFile.Fifo)]
-    [InlineData(SpecialFile.Directory)]
-    [InlineData(SpecialFile.SymlinkToSidecarFile)]
-    [InlineData(SpecialFile.DanglingSymlink)]
-    [InlineData(SpecialFile.SymlinkToDevNull)]
-    [InlineData(SpecialFile.CharacterDevice)]
-    [InlineData(SpecialFile.Socket)]
+    [MemberData(nameof(SpecialFiles.Kinds), MemberType = typeof(SpecialFiles))]
     public async Task Sidecar_that_is_not_a_regular_file_is_refused_by_every_primitive_without_blocking_or_following_it(SpecialFile kind)
     {
         await using var store = new FileLockStore();
         var key = KeyFor($"{kind}.csv");
-        if (!Plant(kind, key.Path))
+        if (!_specialFiles.Plant(kind, key.Path))
         {
             return; // mknod needs CAP_MKNOD; the symlink-to-/dev/null case still covers a device behind the name
         }
@@ -161,11 +143,7 @@ public sealed class FileLockStoreTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var item in _cleanup)
-        {
-            item.Dispose();
-        }
-
+        _specialFiles.Dispose();
         Directory.Delete(_root, recursive: true);
     }
 
@@ -183,49 +161,10 @@ public sealed class FileLockStoreTests : IDisposable
 
     private SidecarKey KeyFor(string name) => LockTarget.Parse(new Uri(Path.Combine(_root, name)).AbsoluteUri).Sidecar;
 
-    private bool Plant(SpecialFile kind, string path)
-    {
-        switch (kind)
-        {
-            case SpecialFile.Fifo:
-                return Run("mkfifo", path);
-            case SpecialFile.Directory:
-                Directory.CreateDirectory(path);
-                return true;
-            case SpecialFile.SymlinkToSidecarFile:
-                var real = Path.Combine(_root, "elsewhere.lock");
-                File.WriteAllText(real, "{\"not\":\"followed\"}");
-                File.CreateSymbolicLink(path, real);
-                return true;
-            case SpecialFile.DanglingSymlink:
-                File.CreateSymbolicLink(path, Path.Combine(_root, "no-such-file"));
-                return true;
-            case SpecialFile.SymlinkToDevNull:
-                File.CreateSymbolicLink(path, "/dev/null");
-                return true;
-            case SpecialFile.CharacterDevice:
-                return Run("mknod", path, "c", "1", "3"); // the /dev/null device
-            case SpecialFile.Socket:
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                _cleanup.Add(socket);
-                return true;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind));
-        }
-    }
-
     private static string Describe(string path)
     {
         // lstat: the name itself (inode and kind), plus where a link points; any touch of the name changes one of them.
         var stat = UnixFileApi.StatAt(path, out var errno);
         return $"{stat}/{errno}/{new FileInfo(path).LinkTarget}";
-    }
-
-    private static bool Run(string tool, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(tool, args) { RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode == 0;
     }
 }

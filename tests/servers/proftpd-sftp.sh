@@ -17,46 +17,16 @@ cmd=$1
 STATE=$(mkdir -p "$2" && cd "$2" && pwd)
 SFTP_USER=${LOCKACTORS_PROFTPD_TEST_USER:-lockactors-sftp}
 log() { echo "proftpd-sftp.sh: $*" >&2; }
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"   # stop_pidfile, port_in_use, pick_port, apt_install_quietly
 
-stop() {
-  local pidfile="$STATE/proftpd.pid"
-  [ -s "$pidfile" ] || return 0
-  local pid; pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-}
-
-port_in_use() {
-  local hex; hex=$(printf '%04X' "$1")
-  awk -v p=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-pick_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
-    port_in_use "$port" || { echo "$port"; return 0; }
-  done
-  log "no free port found"; return 1
-}
+stop() { stop_pidfile "$STATE/proftpd.pid"; }
 
 install_proftpd() {
   [ -x /usr/sbin/proftpd ] && [ -f /usr/lib/proftpd/mod_sftp.so ] && return 0
   log "installing proftpd-core proftpd-mod-crypto"
-  # A policy-rc.d that exits 101 keeps the package's postinst from starting the *system* ProFTPD on port 21.
-  local own_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own_policy=1
-  fi
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends proftpd-core proftpd-mod-crypto >&2
-  [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
-  return 0
+  # The policy-rc.d of apt_install_quietly keeps the package's postinst from starting the *system* ProFTPD on port 21.
+  apt_install_quietly proftpd-core proftpd-mod-crypto
 }
 
 up() {

@@ -22,9 +22,7 @@ public sealed class LeaseDeadlineTests(ITestOutputHelper output)
     public async Task CheckLease_turns_false_at_the_deadline_counted_from_the_send_time_of_the_last_confirmed_write(int confirmedRenewals)
     {
         await using var env = new SharedStoreSystems("mem", storeOperationTimeout: TimeSpan.FromSeconds(5));
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
         if (confirmedRenewals > 0)
         {
             a.Store.Next(confirmedRenewals, StorePrimitive.Replace, StoreFault.None);
@@ -36,7 +34,7 @@ public sealed class LeaseDeadlineTests(ITestOutputHelper output)
 
         if (confirmedRenewals > 0)
         {
-            await env.Timeline.WaitForAsync(e => e.Key == sidecar && e.Primitive == StorePrimitive.Replace && e.Kind == StoreEventKind.Replied, TimeSpan.FromSeconds(5));
+            await env.Timeline.WaitForAsync(e => e.Is(sidecar, StorePrimitive.Replace, StoreEventKind.Replied), TimeSpan.FromSeconds(5));
         }
 
         var lastWrite = env.Timeline.Where(e => e.Key == sidecar && e.Store == "A" && e.IsSuccessfulWrite).Last();

@@ -67,10 +67,8 @@ public sealed class LeaseMarginTests(ITestOutputHelper output)
     {
         // A late reply must be delivered late, not turned into a timeout: the store timeout is above the longest delay.
         await using var env = new SharedStoreSystems(scheme, storeOperationTimeout: TimeSpan.FromSeconds(4));
-        var a = env.AddSystem("A");
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
         var b = env.AddSystem("B");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
         var delay = Ttl * percentOfTtl / 100;
         var renewalFault = laterRenewals == "hang" ? StoreFault.Hang() : StoreFault.FailBeforeApply;
 

@@ -19,10 +19,8 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     public async Task Ask_that_timed_out_before_its_grant_arrived_leaves_no_lock()
     {
         await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(3));
-        var a = env.AddSystem("A");
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
         var b = env.AddSystem("B");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
         a.Store.Next(StorePrimitive.Create, StoreFault.DelayAfterApply(TimeSpan.FromMilliseconds(800)));
 
         await Assert.ThrowsAsync<AskTimeoutException>(() => a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), TimeSpan.FromMilliseconds(200)));
@@ -44,9 +42,7 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     public async Task LockClient_acquire_cancelled_while_queued_leaves_no_lock(string when)
     {
         await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(3));
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
         var holder = await a.Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
 
         using var cancel = new CancellationTokenSource();
@@ -63,7 +59,7 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
             // The hand-over to the waiter is applied but its reply is slow: the cancellation crosses the grant.
             a.Store.Next(StorePrimitive.Replace, StoreFault.DelayAfterApply(TimeSpan.FromMilliseconds(400)));
             var release = holder.ReleaseAsync();
-            await env.Timeline.WaitForAsync(e => e.Key == sidecar && e.Primitive == StorePrimitive.Replace && e.Kind == StoreEventKind.Applied, TimeSpan.FromSeconds(5));
+            await env.Timeline.WaitForAsync(e => e.Is(sidecar, StorePrimitive.Replace, StoreEventKind.Applied), TimeSpan.FromSeconds(5));
             await cancel.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
             await release;
@@ -80,9 +76,8 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     public async Task Acquirer_actor_that_dies_while_holding_has_its_lock_released_within_one_ttl()
     {
         await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(3));
-        var a = env.AddSystem("A");
+        var (a, target, _) = env.AddSystemAndTarget("A");
         var b = env.AddSystem("B");
-        var target = env.NewTarget();
         var granted = new TaskCompletionSource<LockGranted>(TaskCreationOptions.RunContinuationsAsynchronously);
         var acquirer = a.System.ActorOf(Props.Create(() => new Acquirer(a.Locks.Manager, target, Ttl, granted)));
         await granted.Task.WaitAsync(TimeSpan.FromSeconds(5));
@@ -102,9 +97,7 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     {
         var ttl = TimeSpan.FromSeconds(3);
         await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(1));
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
         var handle = await a.Locks.Client.AcquireAsync(target, new LockOptions { Ttl = ttl });
         a.Store.Every(StorePrimitive.Delete, StoreFault.FailBeforeApply);
 
@@ -126,7 +119,7 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
         output.WriteLine(env.Timeline.Dump(e => e.Key == sidecar));
         Assert.True(gone is not null, "the sidecar is still there after the store recovered: the failed release was not retried");
 
-        var renewalsAfterRelease = env.Timeline.Where(e => e.Key == sidecar && e.Primitive == StorePrimitive.Replace && e.Kind == StoreEventKind.Called && e.Timestamp > releaseAsked);
+        var renewalsAfterRelease = env.Timeline.Where(e => e.Is(sidecar, StorePrimitive.Replace, StoreEventKind.Called) && e.Timestamp > releaseAsked);
         Assert.True(renewalsAfterRelease.Count == 0, $"{renewalsAfterRelease.Count} renewal(s) were sent after the release was asked");
         Assert.False(handle.CheckLease());
     }
@@ -137,9 +130,8 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     public async Task Plain_Ask_holder_learns_of_a_takeover_through_the_grant_lease(string how)
     {
         await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(1));
-        var a = env.AddSystem("A");
+        var (a, target, _) = env.AddSystemAndTarget("A");
         var b = env.AddSystem("B");
-        var target = env.NewTarget();
 
         // The README's usage: a plain Ask, no NotifyLost; the LockLost message goes to a dead temporary actor.
         var granted = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), TimeSpan.FromSeconds(5));
@@ -172,7 +164,7 @@ public sealed class OrphanGrantTests(ITestOutputHelper output)
     {
         var until = Mono.Add(Mono.Now, within);
         int seen;
-        while ((seen = timeline.Where(e => e.Key == sidecar && e.Primitive == primitive && e.Kind == StoreEventKind.Called).Count) < count && Mono.Now < until)
+        while ((seen = timeline.Where(e => e.Is(sidecar, primitive, StoreEventKind.Called)).Count) < count && Mono.Now < until)
         {
             await Task.Delay(20);
         }

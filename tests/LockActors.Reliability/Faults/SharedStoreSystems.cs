@@ -83,6 +83,17 @@ public sealed class SharedStoreSystems : IAsyncDisposable
         return entry;
     }
 
+    /// <summary>
+    /// The opening most fault tests share: starts system <paramref name="name"/> (see <see cref="AddSystem"/>) and draws a
+    /// fresh target (see <see cref="NewTarget"/>), with its sidecar as the timeline names it.
+    /// </summary>
+    public (LockSystem System, string Target, string Sidecar) AddSystemAndTarget(string name)
+    {
+        var system = AddSystem(name);
+        var target = NewTarget();
+        return (system, target, SidecarName(target));
+    }
+
     /// <summary>A fresh target URI in the shared store.</summary>
     public string NewTarget() => Scheme == "file"
         ? new Uri(Path.Combine(_directory!, "t-" + Guid.NewGuid().ToString("N") + ".csv")).AbsoluteUri

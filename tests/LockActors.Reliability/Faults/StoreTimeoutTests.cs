@@ -26,8 +26,7 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
     public async Task Store_call_that_ignores_cancellation_and_hangs_does_not_keep_the_target_busy(StorePrimitive hung)
     {
         await using var env = new SharedStoreSystems("mem", StoreTimeout);
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
+        var (a, target, _) = env.AddSystemAndTarget("A");
         if (hung == StorePrimitive.Read)
         {
             await a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), TimeSpan.FromSeconds(5)); // warm the actor
@@ -61,9 +60,7 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
     public async Task Write_that_timed_out_counts_as_unknown_outcome_and_the_next_store_call_re_reads(StorePrimitive write)
     {
         await using var env = new SharedStoreSystems("mem", StoreTimeout);
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-        var sidecar = SharedStoreSystems.SidecarName(target);
+        var (a, target, sidecar) = env.AddSystemAndTarget("A");
 
         // Applied, then no reply at all, and the store ignores the actor's cancellation: only the actor's own timeout ends it.
         a.Store.Next(write, StoreFault.ApplyThenHang(ignoreCancellation: true));
@@ -80,7 +77,7 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
                 : Task.CompletedTask; // the renewal comes by itself after ttl/3
         }
 
-        var hungCall = await env.Timeline.WaitForAsync(e => e.Key == sidecar && e.Primitive == write && e.Kind == StoreEventKind.Hung, Ttl * 2);
+        var hungCall = await env.Timeline.WaitForAsync(e => e.Is(sidecar, write, StoreEventKind.Hung), Ttl * 2);
         StoreEvent next;
         try
         {

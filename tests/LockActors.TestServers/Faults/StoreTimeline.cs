@@ -55,6 +55,9 @@ public sealed record StoreEvent(
     /// <summary>True for an applied write that changed the sidecar.</summary>
     public bool IsSuccessfulWrite => Kind == StoreEventKind.Applied && Outcome is "created" or "replaced" or "deleted";
 
+    /// <summary>True for a <paramref name="kind"/> event of a <paramref name="primitive"/> call on the sidecar <paramref name="key"/>.</summary>
+    public bool Is(string key, StorePrimitive primitive, StoreEventKind kind) => Key == key && Primitive == primitive && Kind == kind;
+
     /// <inheritdoc />
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
@@ -7,7 +6,7 @@ using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
-using LockActors.Storage.Stores.Memory;
+using LockActors.TestServers.Files;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,36 +17,10 @@ namespace LockActors.Tests.Safety;
 /// <c>Ask</c> and <see cref="LockClient"/>), asserts the typed error, asserts what was left untouched, and checks the
 /// manager still serves others afterwards.
 /// </summary>
-public sealed class BadInputCatalogueTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit(
-        ConfigurationFactory.ParseString("lock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms")
-            .WithFallback(LockActorsSettings.ReferenceConfig),
-        output: output)
+public sealed class BadInputCatalogueTests(ITestOutputHelper output) : MemStoreSafetyTestKit("catalogue", output)
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
     private readonly string _root = Directory.CreateTempSubdirectory("lockactors-badinput-").FullName;
-    private readonly List<IDisposable> _cleanup = [];
-
-    /// <summary>A sidecar path that is not a regular file.</summary>
-    public enum SpecialFile
-    {
-        Fifo,
-        Directory,
-        SymlinkToSidecarFile,
-        DanglingSymlink,
-        SymlinkToDevNull,
-        CharacterDevice,
-        Socket,
-    }
-
-    private LockActorsExtension Locks => LockActorsExtension.Get(Sys);
-
-    private MemoryLockStore Store => (MemoryLockStore)Locks.Stores.Resolve("mem");
-
-    private static string NewTarget() => $"mem://catalogue/{Guid.NewGuid():N}/a.csv";
-
-    private Task<LockGranted> Acquire(Acquire request) => Locks.Manager.Ask<LockGranted>(request, HangLimit);
+    private readonly SpecialFiles _specialFiles = new();
 
     private Task<LockReleased> Release(string target, string lockId) => Locks.Manager.Ask<LockReleased>(new Release(target, lockId), HangLimit);
 
@@ -317,7 +290,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         var target = NewTarget();
         var handle = await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
         var key = LockTarget.Parse(target).Sidecar;
-        var thief = Encoding.UTF8.GetBytes($$"""{"v":1,"lockId":"thief","ownerId":"thief","createdAt":"{{DateTimeOffset.UtcNow:O}}","ttlMs":60000,"fencingToken":{{handle.FencingToken + 1}}}""");
+        var thief = Encoding.UTF8.GetBytes(SidecarJson.Of("thief", ttlMs: 60000, handle.FencingToken + 1, ownerId: "thief", hostname: null, pid: null, createdAt: $"{DateTimeOffset.UtcNow:O}"));
         Store.WriteRaw(key, thief);
         var lost = new TaskCompletionSource();
         handle.HandleLost.Register(() => lost.TrySetResult());
@@ -365,18 +338,12 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
     // ───────────────────────────── special files (file://) ─────────────────────────────
 
     [Theory]
-    [InlineData(SpecialFile.Fifo)]
-    [InlineData(SpecialFile.Directory)]
-    [InlineData(SpecialFile.SymlinkToSidecarFile)]
-    [InlineData(SpecialFile.DanglingSymlink)]
-    [InlineData(SpecialFile.SymlinkToDevNull)]
-    [InlineData(SpecialFile.CharacterDevice)]
-    [InlineData(SpecialFile.Socket)]
+    [MemberData(nameof(SpecialFiles.Kinds), MemberType = typeof(SpecialFiles))]
     public async Task A_sidecar_that_is_not_a_regular_file_is_refused_by_every_request_and_never_taken_over(SpecialFile kind)
     {
         var target = new Uri(Path.Combine(_root, $"{kind}.csv")).AbsoluteUri;
         var sidecar = LockTarget.Parse(target).Sidecar.Path;
-        Assert.True(Plant(kind, sidecar), $"could not create the {kind} (mknod needs CAP_MKNOD)");
+        Assert.True(_specialFiles.Plant(kind, sidecar), $"could not create the {kind} (mknod needs CAP_MKNOD)");
         var before = Describe(sidecar);
         var takeAnything = new LockOptions { Ttl = Ttl, OnStale = StalePolicy.TakeOverIncludingCorrupt };
 
@@ -404,50 +371,8 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
     protected override void AfterAll()
     {
         base.AfterAll();
-        foreach (var item in _cleanup)
-        {
-            item.Dispose();
-        }
-
+        _specialFiles.Dispose();
         Directory.Delete(_root, recursive: true);
-    }
-
-    private async Task StillServes()
-    {
-        await using var handle = await Locks.Client.AcquireAsync(NewTarget(), new LockOptions { Ttl = Ttl });
-        Assert.True(handle.CheckLease());
-    }
-
-    private bool Plant(SpecialFile kind, string path)
-    {
-        switch (kind)
-        {
-            case SpecialFile.Fifo:
-                return Run("mkfifo", path);
-            case SpecialFile.Directory:
-                Directory.CreateDirectory(path);
-                return true;
-            case SpecialFile.SymlinkToSidecarFile:
-                var real = Path.Combine(_root, "elsewhere.lock");
-                File.WriteAllText(real, "{\"not\":\"followed\"}");
-                File.CreateSymbolicLink(path, real);
-                return true;
-            case SpecialFile.DanglingSymlink:
-                File.CreateSymbolicLink(path, Path.Combine(_root, "no-such-file"));
-                return true;
-            case SpecialFile.SymlinkToDevNull:
-                File.CreateSymbolicLink(path, "/dev/null");
-                return true;
-            case SpecialFile.CharacterDevice:
-                return Run("mknod", path, "c", "1", "3");
-            case SpecialFile.Socket:
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                _cleanup.Add(socket);
-                return true;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind));
-        }
     }
 
     private static string Describe(string path)
@@ -456,12 +381,5 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         var target = info.LinkTarget;
         var elsewhere = Path.Combine(Path.GetDirectoryName(path)!, "elsewhere.lock");
         return $"{info.Attributes}/{(info.Exists ? info.Length : -1)}/{info.LastWriteTimeUtc.Ticks}/{target}/{(File.Exists(elsewhere) ? File.ReadAllText(elsewhere) : string.Empty)}";
-    }
-
-    private static bool Run(string tool, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(tool, args) { RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode == 0;
     }
 }

@@ -1,11 +1,8 @@
 using System.Text;
 using Akka.Actor;
-using Akka.Configuration;
 using LockActors.Client;
-using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
-using LockActors.Storage.Stores.Memory;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,27 +12,10 @@ namespace LockActors.Tests.Safety;
 /// Rule 11: nothing a sidecar contains and nothing a caller passes crashes a target actor. Each case ends as a typed
 /// error on its own request, the target keeps answering the same way, and other requests are served.
 /// </summary>
-public sealed class HostileInputTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit(
-        ConfigurationFactory.ParseString("lock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms")
-            .WithFallback(LockActorsSettings.ReferenceConfig),
-        output: output)
+public sealed class HostileInputTests(ITestOutputHelper output) : MemStoreSafetyTestKit("hostile", output)
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
-
-    private LockActorsExtension Locks => LockActorsExtension.Get(Sys);
-
-    private MemoryLockStore Store => (MemoryLockStore)Locks.Stores.Resolve("mem");
-
-    private static string NewTarget() => $"mem://hostile/{Guid.NewGuid():N}/a.csv";
-
-    private Task<LockGranted> Acquire(Acquire request) => Locks.Manager.Ask<LockGranted>(request, TimeSpan.FromSeconds(10));
-
     /// <summary>Writes raw sidecar bytes, as a hostile or broken process would.</summary>
     private void Plant(string target, string json) => Store.WriteRaw(LockTarget.Parse(target).Sidecar, Encoding.UTF8.GetBytes(json));
-
-    private static string Sidecar(string lockId, long ttlMs, long token) =>
-        $$"""{"v":1,"lockId":"{{lockId}}","hostname":"elsewhere","pid":1,"createdAt":"2026-01-01T00:00:00Z","ttlMs":{{ttlMs}},"fencingToken":{{token}}}""";
 
     [Theory]
     [InlineData(-1.0)] // TimeSpan.MaxValue
@@ -108,7 +88,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     public async Task A_planted_maximum_fencing_token_refuses_the_grant_and_never_wraps()
     {
         var target = NewTarget();
-        Plant(target, Sidecar("hostile", ttlMs: 1, token: long.MaxValue));
+        Plant(target, SidecarJson.Of("hostile", ttlMs: 1, token: long.MaxValue));
         await Task.Delay(200); // stale
         var error = await Assert.ThrowsAsync<FencingTokenExhaustedException>(() => Acquire(new Acquire(target, Ttl)));
         Assert.Contains(long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
@@ -141,7 +121,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     public async Task A_throwing_stale_policy_fails_only_its_own_request()
     {
         var target = NewTarget();
-        Plant(target, Sidecar("stale-holder", ttlMs: 1, token: 7));
+        Plant(target, SidecarJson.Of("stale-holder", ttlMs: 1, token: 7));
         await Task.Delay(200); // stale
         var throwing = StalePolicy.When(_ => throw new InvalidOperationException("policy bug"));
         var bad = Acquire(new Acquire(target, Ttl) { WaitTimeout = TimeSpan.FromSeconds(5), OnStale = throwing });
@@ -187,15 +167,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var lost = new TaskCompletionSource();
         granted.Lease.Lost.Register(() => lost.TrySetResult());
         // Another process takes it over: the sidecar is overwritten behind the holder's back.
-        Plant(target, Sidecar("thief", ttlMs: 60_000, token: granted.FencingToken + 1));
+        Plant(target, SidecarJson.Of("thief", ttlMs: 60_000, token: granted.FencingToken + 1));
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.False(granted.Lease.CheckLease());
         Assert.NotNull(granted.Lease.LostReason);
     }
 
-    private async Task StillServes()
-    {
-        await using var handle = await Locks.Client.AcquireAsync(NewTarget(), new LockOptions { Ttl = Ttl });
-        Assert.True(handle.CheckLease());
-    }
 }

@@ -47,8 +47,7 @@ public sealed class StrictFencingTests(ITestOutputHelper output)
         var target = $"mem://strict/{Guid.NewGuid():N}/a.csv";
         var future = (DateTime.UtcNow.AddYears(10).Ticks - DateTime.UnixEpoch.Ticks) / 10;
         var store = (MemoryLockStore)Locks.Stores.Resolve("mem");
-        store.WriteRaw(LockTarget.Parse(target).Sidecar, Encoding.UTF8.GetBytes(
-            $$"""{"v":1,"lockId":"released","hostname":"h","pid":1,"createdAt":"2026-01-01T00:00:00Z","ttlMs":1,"fencingToken":{{future}}}"""));
+        store.WriteRaw(LockTarget.Parse(target).Sidecar, Encoding.UTF8.GetBytes(SidecarJson.Of("released", ttlMs: 1, future, hostname: "h")));
         var granted = await Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), TimeSpan.FromSeconds(5));
         Assert.True(granted.FencingToken > future, $"{granted.FencingToken} after a tombstone at {future}");
     }
