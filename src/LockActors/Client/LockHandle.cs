@@ -14,7 +14,8 @@ public sealed class LockHandle : IAsyncDisposable
     private readonly IActorRef _manager;
     private readonly TimeSpan _operationTimeout;
     private readonly Action<LockHandle> _onFinished;
-    private int _released;
+    private readonly object _gate = new();
+    private Task? _release;
 
     internal LockHandle(LockGranted grant, IActorRef manager, TimeSpan operationTimeout, Action<LockHandle> onFinished)
     {
@@ -46,7 +47,7 @@ public sealed class LockHandle : IAsyncDisposable
     public string? LostReason => Grant.Lease.LostReason;
 
     /// <summary>True once released or lost.</summary>
-    public bool IsFinished => Volatile.Read(ref _released) != 0 || Grant.Lease.IsEnded;
+    public bool IsFinished => Volatile.Read(ref _release) is { IsCompletedSuccessfully: true } || Grant.Lease.IsEnded;
 
     /// <summary>
     /// True only while the lock is certainly held (synchronous, no I/O; see <see cref="LockLease.CheckLease"/>). Call it
@@ -55,52 +56,55 @@ public sealed class LockHandle : IAsyncDisposable
     public bool CheckLease() => Grant.Lease.CheckLease();
 
     /// <summary>
-    /// Releases the lock. Completes when the sidecar is removed (or handed to the next local waiter). Throws
-    /// <see cref="LockNotHeldException"/> if the lock had been lost; calling it again after success does nothing.
-    /// A store error is thrown as such; the lock actor has then stopped renewing and keeps retrying the removal
-    /// until it succeeds or the lease runs out, and calling again waits for that retry.
+    /// Releases the lock. Completes when the sidecar is removed (or handed to the next local waiter); every concurrent or
+    /// later call awaits that same release. Throws <see cref="LockNotHeldException"/> if the lock had been lost. A store
+    /// error is thrown as such; the lock actor has then stopped renewing and keeps retrying the removal until it
+    /// succeeds or the lease runs out, and calling again sends the release again. A token cancelled before the call
+    /// releases nothing; cancelling later only stops waiting (the release goes on).
     /// </summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _released, 1) != 0)
+        cancellationToken.ThrowIfCancellationRequested();
+        Task release;
+        lock (_gate)
         {
-            return;
+            if (_release is null || _release.IsFaulted || _release.IsCanceled)
+            {
+                _release = SendReleaseAsync();
+            }
+
+            release = _release;
         }
 
-        try
-        {
-            await _manager.Ask<LockReleased>(new Release(Target, LockId), _operationTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            Volatile.Write(ref _released, 0); // the caller may retry; the actor retries the removal meanwhile
-            throw;
-        }
-
-        _onFinished(this);
+        await release.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Releases the lock; a lock that was already lost, or a lock actor system that has stopped, is not an error here.
-    /// Store errors are not thrown either: the lock actor keeps retrying the removal until it succeeds or the lease ends.
+    /// Releases the lock; a lock that was already lost (its lease ended by a loss, or its lock actor stopped) returns at
+    /// once. Store errors are not thrown either: the lock actor keeps retrying the removal until it succeeds or the lease ends.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!Grant.Lease.IsEnded || Volatile.Read(ref _released) == 0)
+            if (Grant.Lease.LostReason is null)
             {
                 await ReleaseAsync().ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is LockNotHeldException or LockActors.Storage.LockStoreException or AskTimeoutException)
+        catch (Exception e) when (e is LockNotHeldException or LockStoreException or AskTimeoutException)
         {
             // Lost before the release (HandleLost already told the holder), or the release is being retried by the actor.
         }
         finally
         {
-            Volatile.Write(ref _released, 1);
             _onFinished(this);
         }
+    }
+
+    private async Task SendReleaseAsync()
+    {
+        await _manager.Ask<LockReleased>(new Release(Target, LockId), _operationTimeout).ConfigureAwait(false);
+        _onFinished(this);
     }
 }

@@ -84,7 +84,16 @@ public sealed record LockActorsSettings
     }
 
     /// <summary>The renewal interval for a lock with <paramref name="ttl"/>.</summary>
-    public TimeSpan HeartbeatFor(TimeSpan ttl) => HeartbeatInterval is { } fixedInterval && fixedInterval < ttl / 2 ? fixedInterval : ttl / 3;
+    /// <remarks>
+    /// The configured interval (or ttl / 3), but never more than half the trusted lease, ttl·(1−margin)/2: a renewal can
+    /// fail once and the next still lands before the holder must declare the lease lost.
+    /// </remarks>
+    public TimeSpan HeartbeatFor(TimeSpan ttl)
+    {
+        var wanted = HeartbeatInterval ?? ttl / 3;
+        var latest = TrustedLeaseFor(ttl) / 2;
+        return wanted < latest ? wanted : latest;
+    }
 
     /// <summary>How long after the last successful renewal was sent a holder still trusts its lease.</summary>
     public TimeSpan TrustedLeaseFor(TimeSpan ttl) => ttl * (1 - LeaseSafetyMargin);

@@ -78,7 +78,9 @@ public sealed class SftpOutageTests : StoreOutageSuite, IAsyncLifetime
         var error = await Assert.ThrowsAnyAsync<Exception>(() =>
             locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(2) }));
         Output.WriteLine($"{error.GetType().Name}: {error.Message}");
-        Assert.IsType<StoreUnavailableException>(error);
+        // A waiting acquire retries a transient outage within its wait, then names the outage as the last store error.
+        var timeout = Assert.IsType<LockAcquireTimeoutException>(error);
+        Assert.IsType<StoreUnavailableException>(timeout.InnerException);
 
         _server = await SftpTestServer.StartPrivateAsync(_stateDir);
         using var check = _server.RawClient();
