@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using Akka.Actor;
+using LockActors.Actors;
+using LockActors.Messages;
+using LockActors.Storage;
+using LockActors.TestServers.Faults;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LockActors.Reliability.Faults;
+
+/// <summary>
+/// Red-team sweeps of the step-structured target actor: a slow, hung or dropped store reply, or a crash, at each
+/// step, and passivation races. Each case checks: an answer to every request, the waiter served within its wait,
+/// and no sidecar left once everything is released.
+/// </summary>
+public sealed class RedTeamTimingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Ask = TimeSpan.FromSeconds(10);
+
+    // ───────────── hand-over (release with a queued local waiter) whose outcome stays unknown ─────────────
+
+    public static TheoryData<string, bool> HandOverFaults => new()
+    {
+        { "ApplyThenFail", false },
+        { "ApplyThenFail", true },
+        { "ApplyThenHangIgnoringCancellation", false },
+        { "ApplyThenHangIgnoringCancellation", true },
+        { "DelayAfterApplyBeyondTimeout", false },
+        { "DelayAfterApplyBeyondTimeout", true },
+        { "FailBeforeApply", false },
+        { "FailBeforeApply", true },
+    };
+
+    /// <summary>
+    /// Attack 1, hand-over step: the replace that hands the lock to the queued waiter has a lost/late reply, and
+    /// (second parameter) the re-read that should resolve the unknown outcome fails once as well.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HandOverFaults))]
+    public async Task Hand_over_with_unknown_outcome_still_answers_the_releaser_and_grants_the_waiter_within_its_wait(string fault, bool reReadFails)
+    {
+        var storeTimeout = TimeSpan.FromMilliseconds(400);
+        var ttl = TimeSpan.FromSeconds(6);
+        var wait = TimeSpan.FromSeconds(3);
+        await using var env = new SharedStoreSystems("mem", storeTimeout);
+        var a = env.AddSystem("A");
+        var target = env.NewTarget();
+
+        var first = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+        var waiterTask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask);
+        await Task.Delay(100); // the waiter is queued behind the holder
+
+        a.Store.Next(StorePrimitive.Replace, fault switch
+        {
+            "ApplyThenFail" => StoreFault.ApplyThenFail,
+            "ApplyThenHangIgnoringCancellation" => StoreFault.ApplyThenHang(ignoreCancellation: true),
+            "DelayAfterApplyBeyondTimeout" => StoreFault.DelayAfterApply(storeTimeout * 2, ignoreCancellation: true),
+            _ => StoreFault.FailBeforeApply,
+        });
+        if (reReadFails)
+        {
+            a.Store.Next(StorePrimitive.Read, StoreFault.FailBeforeApply);
+        }
+
+        var started = Stopwatch.StartNew();
+        var release = await OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
+        var waiter = await OutcomeAsync(waiterTask);
+        output.WriteLine($"{fault}, re-read fails {reReadFails}: release {release}, waiter {waiter} after {started.ElapsedMilliseconds} ms");
+        a.Store.ClearFaults();
+        var dump = env.Timeline.Dump();
+
+        Assert.True(waiter == "granted", $"the queued waiter was not granted although the lock was released: {waiter}\n{dump}");
+        Assert.True(release is "released" or nameof(StoreUnavailableException), $"the releaser, who did hold the lock, was told {release}\n{dump}");
+        Assert.True(started.Elapsed < wait, $"the waiter waited {started.Elapsed}");
+
+        var second = await waiterTask;
+        Assert.True(second.FencingToken > first.FencingToken, "tokens must grow");
+        await a.Locks.Manager.Ask<LockReleased>(new Release(target, second.LockId), Ask);
+        Assert.True(await env.WaitUntilSidecarGoneAsync(target, TimeSpan.FromSeconds(2)) is not null, "a sidecar is left after everything was released");
+    }
+
+    // ───────────── a create whose unknown outcome lands after the re-read ─────────────
+
+    /// <summary>
+    /// Attack 1, create step: the create times out (its store ignores cancellation), the re-read finds nothing, the
+    /// retried create is slow, and the first create lands in between. The sidecar is this actor's own, nobody holds it:
+    /// the waiter must get the lock, not wait it out as a foreign holder for a whole TTL.
+    /// </summary>
+    [Fact]
+    public async Task Create_that_lands_after_its_re_read_found_nothing_is_reclaimed_not_waited_out_as_a_foreign_holder()
+    {
+        var storeTimeout = TimeSpan.FromMilliseconds(500);
+        var ttl = TimeSpan.FromSeconds(8);
+        var wait = TimeSpan.FromSeconds(3);
+        await using var env = new SharedStoreSystems("mem", storeTimeout);
+        var a = env.AddSystem("A");
+        var target = env.NewTarget();
+
+        a.Store.Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(800), ignoreCancellation: true))
+            .Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(400), ignoreCancellation: true));
+        var started = Stopwatch.StartNew();
+        var outcome = await OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask));
+        output.WriteLine($"acquire: {outcome} after {started.ElapsedMilliseconds} ms");
+        a.Store.ClearFaults();
+        var dump = env.Timeline.Dump();
+        Assert.True(outcome == "granted", $"the only requester on a free target was told {outcome}: its own unconfirmed sidecar was treated as another holder's\n{dump}");
+    }
+
+    // ───────────── an unconfirmed create whose requester left ─────────────
+
+    /// <summary>
+    /// Attacks 2 and 3, create step: the create is slow and lands late; meanwhile either its re-read fails or the actor
+    /// crashes, and the requester (an Ask) gives up. Nobody holds the lock, nothing is faulty any more: the sidecar must
+    /// not stay behind (other processes would see the target held for a whole TTL).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unconfirmed_create_that_lands_after_its_requester_left_leaves_no_sidecar(bool crash)
+    {
+        var storeTimeout = TimeSpan.FromMilliseconds(crash ? 2000 : 400);
+        var ttl = TimeSpan.FromSeconds(20);
+        await using var env = new SharedStoreSystems("mem", storeTimeout);
+        var a = env.AddSystem("A");
+        var b = env.AddSystem("B");
+        var target = env.NewTarget();
+        await a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), Ask); // the actor exists
+
+        a.Store.Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(1000), ignoreCancellation: true))
+            .Next(StorePrimitive.Read, StoreFault.FailBeforeApply)
+            .Every(StorePrimitive.Create, StoreFault.FailBeforeApply);
+        var asked = OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5) }, TimeSpan.FromMilliseconds(100)));
+        if (crash)
+        {
+            await Task.Delay(150);
+            a.Locks.Manager.Tell(new CrashForTest(target, "red team: crash while the create is in flight"));
+        }
+
+        output.WriteLine($"acquire: {await asked}");
+        await Task.Delay(1200); // the create has landed
+        a.Store.ClearFaults();
+        var gone = await env.WaitUntilSidecarGoneAsync(target, TimeSpan.FromSeconds(3));
+        var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
+        output.WriteLine(env.Timeline.Dump());
+        Assert.True(gone is not null, "the sidecar of a grant nobody holds (requester gone, faults cleared) is still there 3 s later");
+        Assert.Equal("granted", other);
+    }
+
+    // ───────────── a crash during the hand-over ─────────────
+
+    /// <summary>
+    /// Attack 2, hand-over step: the actor crashes while the hand-over replace is in flight; the replace lands before the
+    /// restarted actor's (slow) read. The releaser must be answered and the waiter granted within its wait.
+    /// </summary>
+    [Fact]
+    public async Task Crash_during_hand_over_that_lands_late_still_grants_the_waiter_within_its_wait()
+    {
+        var storeTimeout = TimeSpan.FromMilliseconds(1500);
+        var ttl = TimeSpan.FromSeconds(8);
+        var wait = TimeSpan.FromSeconds(3);
+        await using var env = new SharedStoreSystems("mem", storeTimeout);
+        var a = env.AddSystem("A");
+        var target = env.NewTarget();
+
+        var first = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+        var waiterTask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask);
+        await Task.Delay(100);
+
+        a.Store.Next(StorePrimitive.Replace, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(500), ignoreCancellation: true))
+            .Next(StorePrimitive.Read, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(700)));
+        var started = Stopwatch.StartNew();
+        var releaseTask = OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
+        await Task.Delay(150);
+        a.Locks.Manager.Tell(new CrashForTest(target, "red team: crash during the hand-over"));
+
+        var release = await releaseTask;
+        var waiter = await OutcomeAsync(waiterTask);
+        output.WriteLine($"release {release}, waiter {waiter} after {started.ElapsedMilliseconds} ms");
+        var dump = env.Timeline.Dump();
+        Assert.True(waiter == "granted", $"the queued waiter was not granted after the crash: {waiter}\n{dump}");
+        Assert.True(release is "released" or nameof(StoreUnavailableException), $"the releaser was told {release}\n{dump}");
+    }
+
+    // ───────────── passivation races ─────────────
+
+    /// <summary>
+    /// Attack 4: a target actor that passivates after 200 ms receives Acquire+CancelAcquire pairs at every offset
+    /// around the passivation moment while another system holds the lock. Every CancelAcquire must withdraw its own
+    /// Acquire (OperationCanceledException), never be overtaken, and system A must never be granted.
+    /// </summary>
+    [Fact]
+    public async Task Cancel_sent_right_after_its_acquire_always_withdraws_it_across_passivation()
+    {
+        await using var env = new SharedStoreSystems("mem", TimeSpan.FromMilliseconds(500), extraHocon: "lock-actors.passivate-after = 200ms");
+        var a = env.AddSystem("A");
+        var b = env.AddSystem("B");
+        var target = env.NewTarget();
+        var held = await b.Locks.Manager.Ask<LockGranted>(new Acquire(target, TimeSpan.FromSeconds(30)), Ask);
+        var failures = new List<string>();
+        for (var offset = 150; offset <= 300; offset += 10)
+        {
+            await Task.Delay(offset);
+            var acquire = new Acquire(target, TimeSpan.FromSeconds(5)) { WaitTimeout = TimeSpan.FromSeconds(2) };
+            var answer = OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(acquire, TimeSpan.FromSeconds(4)));
+            a.Locks.Manager.Tell(new CancelAcquire(target, acquire.RequestId));
+            var outcome = await answer;
+            if (outcome != nameof(OperationCanceledException))
+            {
+                failures.Add($"offset {offset} ms: {outcome}");
+            }
+        }
+
+        await b.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), Ask);
+        Assert.True(failures.Count == 0, "CancelAcquire did not withdraw its Acquire: " + string.Join("; ", failures));
+    }
+
+    private static async Task<string> OutcomeAsync(Task request)
+    {
+        try
+        {
+            await request;
+            return request switch
+            {
+                Task<LockGranted> => "granted",
+                Task<LockInfo> => "info",
+                Task<LockReleased> => "released",
+                _ => "done",
+            };
+        }
+        catch (AskTimeoutException)
+        {
+            return "no answer";
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+}
