@@ -182,6 +182,114 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         Assert.True(release is "released" or nameof(StoreUnavailableException), $"the releaser was told {release}\n{dump}");
     }
 
+    // ───────────── a crash while each step's store call is hung ─────────────
+
+    /// <summary>
+    /// Attack 2 sweep: the step's store call hangs (honouring cancellation), the target actor is crashed, then the hang
+    /// is released (the call fails without applying). Every request in flight is answered, the lock stays exclusive,
+    /// and once everything is released no sidecar is left.
+    /// </summary>
+    [Theory]
+    [InlineData("create")]
+    [InlineData("inspect")]
+    [InlineData("renewal")]
+    [InlineData("release")]
+    [InlineData("hand-over")]
+    [InlineData("foreign-release")]
+    [InlineData("info")]
+    public async Task Crash_while_a_step_is_hung_answers_every_request_and_leaves_no_sidecar(string step)
+    {
+        var storeTimeout = TimeSpan.FromSeconds(2);
+        var ttl = TimeSpan.FromSeconds(3);
+        var due = (storeTimeout * 4) + TimeSpan.FromSeconds(2);
+        await using var env = new SharedStoreSystems("mem", storeTimeout);
+        var a = env.AddSystem("A");
+        var b = env.AddSystem("B");
+        var target = env.NewTarget();
+        var sidecar = SharedStoreSystems.SidecarName(target);
+        LockGranted? held = null;
+        var crashed = a;
+        Task request;
+        Task? waiter = null;
+        LockGranted? bHeld = null;
+
+        switch (step)
+        {
+            case "create":
+                a.Store.Next(StorePrimitive.Create, StoreFault.Hang());
+                request = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(8) }, due);
+                break;
+            case "inspect":
+                bHeld = await b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+                a.Store.Next(StorePrimitive.Read, StoreFault.Hang());
+                request = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), due);
+                break;
+            case "foreign-release":
+                held = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+                b.Store.Next(StorePrimitive.Read, StoreFault.Hang());
+                crashed = b;
+                request = b.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), due);
+                break;
+            case "info":
+                await a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), Ask);
+                a.Store.Next(StorePrimitive.Read, StoreFault.Hang());
+                request = a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), due);
+                break;
+            default:
+                held = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+                if (step == "hand-over")
+                {
+                    waiter = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(8) }, due + TimeSpan.FromSeconds(2));
+                    await Task.Delay(100);
+                }
+
+                a.Store.Next(step == "release" ? StorePrimitive.Delete : StorePrimitive.Replace, StoreFault.Hang());
+                request = step == "renewal" ? Task.CompletedTask : a.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), due);
+                break;
+        }
+
+        await env.Timeline.WaitForAsync(e => e.Key == sidecar && e.Kind == StoreEventKind.Hung, TimeSpan.FromSeconds(5));
+        crashed.Locks.Manager.Tell(new CrashForTest(target, $"red team: crash during {step}"));
+        await Task.Delay(100);
+        crashed.Store.ClearFaults(); // the hung call fails without applying
+
+        var started = Stopwatch.StartNew();
+        var outcome = await OutcomeAsync(request);
+        var waiterOutcome = waiter is null ? "-" : await OutcomeAsync(waiter);
+        output.WriteLine($"{step}: request {outcome}, waiter {waiterOutcome} after {started.ElapsedMilliseconds} ms");
+        Assert.False(outcome == "no answer", $"the request in flight during the crash ({step}) got no answer\n{env.Timeline.Dump()}");
+        Assert.False(waiterOutcome == "no answer", "the queued waiter got no answer");
+
+        if (step == "renewal")
+        {
+            await Task.Delay(ttl); // renewals must carry on after the restart
+            Assert.True(held!.Lease.CheckLease(), $"the holder lost its lease after a crash during a renewal\n{env.Timeline.Dump()}");
+            await a.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), Ask);
+        }
+
+        if (request is Task<LockGranted> { IsCompletedSuccessfully: true } g)
+        {
+            await a.Locks.Manager.Ask<LockReleased>(new Release(target, (await g).LockId), Ask);
+        }
+
+        if (waiter is Task<LockGranted> { IsCompletedSuccessfully: true } w)
+        {
+            await a.Locks.Manager.Ask<LockReleased>(new Release(target, (await w).LockId), Ask);
+        }
+
+        if (step == "foreign-release" && outcome != "released")
+        {
+            await a.Locks.Manager.Ask<LockReleased>(new Release(target, held!.LockId), Ask);
+        }
+
+        if (bHeld is not null)
+        {
+            await b.Locks.Manager.Ask<LockReleased>(new Release(target, bHeld.LockId), Ask);
+        }
+
+        Assert.True(await env.WaitUntilSidecarGoneAsync(target, TimeSpan.FromSeconds(3)) is not null, $"a sidecar is left after everything was released ({step})\n{env.Timeline.Dump()}");
+    }
+
     // ───────────── passivation races ─────────────
 
     /// <summary>
