@@ -290,6 +290,94 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         Assert.True(await env.WaitUntilSidecarGoneAsync(target, TimeSpan.FromSeconds(3)) is not null, $"a sidecar is left after everything was released ({step})\n{env.Timeline.Dump()}");
     }
 
+    // ───────────── dead callers at every moment ─────────────
+
+    /// <summary>
+    /// Attack 3 sweep: the caller gives up (Ask timeout, or cancelling LockClient.AcquireAsync) at every offset around a
+    /// slow create (before, while, after its apply / reply), and around a queued wait behind another system. One TTL
+    /// later nothing is held: the sidecar is gone and another system is granted at once.
+    /// </summary>
+    [Theory]
+    [InlineData("ask", "slow-create")]
+    [InlineData("client", "slow-create")]
+    [InlineData("ask", "slow-reply")]
+    [InlineData("client", "slow-reply")]
+    [InlineData("ask", "queued")]
+    [InlineData("client", "queued")]
+    public async Task Caller_that_gives_up_at_any_moment_is_never_left_holding_after_one_ttl(string caller, string scenario)
+    {
+        var ttl = TimeSpan.FromSeconds(2);
+        await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(1));
+        var a = env.AddSystem("A");
+        var b = env.AddSystem("B");
+        var offsets = Enumerable.Range(0, 9).Select(i => TimeSpan.FromMilliseconds(i * 50)).ToArray();
+        var targets = offsets.Select(_ => env.NewTarget()).ToArray();
+        var fault = scenario == "slow-create"
+            ? StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(200))
+            : StoreFault.DelayAfterApply(TimeSpan.FromMilliseconds(200));
+        var blockers = new List<(string Target, LockGranted Grant)>();
+        if (scenario == "queued")
+        {
+            foreach (var t in targets)
+            {
+                blockers.Add((t, await b.Locks.Manager.Ask<LockGranted>(new Acquire(t, ttl), Ask)));
+            }
+        }
+        else
+        {
+            a.Store.Every(StorePrimitive.Create, fault);
+        }
+
+        var attempts = targets.Zip(offsets, async (target, giveUpAfter) =>
+        {
+            if (caller == "ask")
+            {
+                var ask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5) }, giveUpAfter + TimeSpan.FromMilliseconds(1));
+                var o = await OutcomeAsync(ask);
+                if (o == "granted")
+                {
+                    await a.Locks.Manager.Ask<LockReleased>(new Release(target, (await ask).LockId), Ask); // the caller who got it releases it
+                    return "granted and released";
+                }
+
+                return o;
+            }
+
+            using var cancel = new CancellationTokenSource(giveUpAfter);
+            try
+            {
+                var handle = await a.Locks.Client.AcquireAsync(target, new Client.LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(5) }, cancel.Token);
+                await handle.DisposeAsync(); // the caller who got it releases it
+                return "granted and released";
+            }
+            catch (Exception e)
+            {
+                return e.GetType().Name;
+            }
+        }).ToArray();
+        var outcomes = await Task.WhenAll(attempts);
+        foreach (var (target, grant) in blockers)
+        {
+            await b.Locks.Manager.Ask<LockReleased>(new Release(target, grant.LockId), Ask);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(300)); // a queued request that was not withdrawn would now be granted
+        a.Store.ClearFaults();
+        await Task.Delay(ttl);
+        var left = new List<string>();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(targets[i], ttl), Ask));
+            output.WriteLine($"gave up after {offsets[i].TotalMilliseconds} ms: {outcomes[i]}; B then: {other}");
+            if (other != "granted")
+            {
+                left.Add($"{offsets[i].TotalMilliseconds} ms ({outcomes[i]}): B {other}");
+            }
+        }
+
+        Assert.True(left.Count == 0, "a caller that gave up is still holding one TTL later: " + string.Join("; ", left));
+    }
+
     // ───────────── passivation races ─────────────
 
     /// <summary>
