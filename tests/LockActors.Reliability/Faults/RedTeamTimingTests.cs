@@ -378,6 +378,61 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         Assert.True(left.Count == 0, "a caller that gave up is still holding one TTL later: " + string.Join("; ", left));
     }
 
+    /// <summary>
+    /// Attack 3: an owner actor (Acquire.NotifyLost) stops while its request is queued, while it holds the lock, or
+    /// while its release is in flight (slow delete). One TTL later nothing is held and another system is granted.
+    /// </summary>
+    [Theory]
+    [InlineData("queued")]
+    [InlineData("holding")]
+    [InlineData("releasing")]
+    public async Task Owner_actor_that_stops_at_any_moment_leaves_nothing_held_after_one_ttl(string moment)
+    {
+        var ttl = TimeSpan.FromSeconds(2);
+        await using var env = new SharedStoreSystems("mem", TimeSpan.FromSeconds(1));
+        var a = env.AddSystem("A");
+        var b = env.AddSystem("B");
+        var target = env.NewTarget();
+        var owner = a.System.ActorOf(Props.Create(() => new Sink()));
+        LockGranted? blocker = null;
+        Task<LockGranted> acquire;
+        Task? release = null;
+        if (moment == "queued")
+        {
+            blocker = await b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+            acquire = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5), NotifyLost = owner }, Ask);
+            await Task.Delay(100);
+            await owner.GracefulStop(TimeSpan.FromSeconds(3));
+            await b.Locks.Manager.Ask<LockReleased>(new Release(target, blocker.LockId), Ask);
+        }
+        else
+        {
+            acquire = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { NotifyLost = owner }, Ask);
+            var grant = await acquire;
+            if (moment == "releasing")
+            {
+                a.Store.Next(StorePrimitive.Delete, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(400)));
+                release = OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, grant.LockId), Ask));
+                await Task.Delay(100);
+            }
+
+            await owner.GracefulStop(TimeSpan.FromSeconds(3));
+        }
+
+        var outcome = await OutcomeAsync(acquire);
+        var releaseOutcome = release is null ? "-" : await (Task<string>)release;
+        await Task.Delay(ttl + TimeSpan.FromMilliseconds(300));
+        var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
+        output.WriteLine($"{moment}: acquire {outcome}, release {releaseOutcome}, B one TTL later: {other}");
+        Assert.False(releaseOutcome == "no answer", "the release in flight got no answer");
+        Assert.True(other == "granted", $"one TTL after its owner stopped ({moment}) the lock is still held: B got {other}\n{env.Timeline.Dump()}");
+    }
+
+    private sealed class Sink : ReceiveActor
+    {
+        public Sink() => ReceiveAny(_ => { });
+    }
+
     // ───────────── passivation races ─────────────
 
     /// <summary>
