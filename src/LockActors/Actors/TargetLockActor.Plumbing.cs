@@ -265,13 +265,10 @@ internal sealed partial class TargetLockActor
         // Hand what only memory knows to the next incarnation; the sidecar says the rest. A write in flight has an
         // unknown outcome: its sidecar is remembered so it is reclaimed or removed.
         var ownSidecars = _ownSidecars.Values.ToList();
-        if (_step is Creating { Grant: var created })
+        if (UnconfirmedGrantOf(_step) is { } unconfirmed)
         {
-            ownSidecars.Add(new OwnSidecar(created.LockId, null, created.Metadata, Stopwatch.GetTimestamp() + ToTicks(created.Ttl), 0));
-        }
-        else if (_step is TakingOver { Grant: var taken })
-        {
-            ownSidecars.Add(new OwnSidecar(taken.LockId, null, taken.Metadata, Stopwatch.GetTimestamp() + ToTicks(taken.Ttl), 0));
+            var replaced = _step is HandingOver or Recovering { UnknownWrite: HandingOver } ? HandedOverFrom(_step) : null;
+            ownSidecars.Add(new OwnSidecar(unconfirmed.LockId, null, unconfirmed.Metadata, Stopwatch.GetTimestamp() + ToTicks(unconfirmed.Ttl), 0, replaced));
         }
 
         // A step that owes someone an answer is redone by the next incarnation: its command goes first in line.
@@ -279,6 +276,23 @@ internal sealed partial class TargetLockActor
         Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), redo));
         // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
     }
+
+    /// <summary>The grant an in-flight write would establish, whose outcome a crash leaves unknown.</summary>
+    private static Grant? UnconfirmedGrantOf(Step? step) => step switch
+    {
+        Creating creating => creating.Grant,
+        TakingOver takingOver => takingOver.Grant,
+        HandingOver handingOver => handingOver.NextGrant,
+        Recovering recovering => UnconfirmedGrantOf(recovering.UnknownWrite),
+        _ => null,
+    };
+
+    private static string? HandedOverFrom(Step? step) => step switch
+    {
+        HandingOver handingOver => handingOver.Released.LockId,
+        Recovering recovering => HandedOverFrom(recovering.UnknownWrite),
+        _ => null,
+    };
 
     /// <summary>The command to redo for an in-flight step whose reply the crash lost (waiters and holders are handed over separately).</summary>
     private IEnumerable<(object Message, IActorRef Sender)> CommandOwedBy(Step? step) => step switch

@@ -28,7 +28,8 @@ internal sealed partial class TargetLockActor
     private sealed record Renewing(Grant Held, Grant Renewed) : Step("renewing");
 
     /// <summary>A conditional removal (or, in strict fencing mode, a tombstone) of a released grant's sidecar.</summary>
-    private sealed record Releasing(Grant Released, IReadOnlyList<IActorRef> Releasers) : Step("releasing");
+    /// <remarks><paramref name="After"/> is set when this release is the fallback of a hand-over whose outcome was unknown.</remarks>
+    private sealed record Releasing(Grant Released, IReadOnlyList<IActorRef> Releasers, HandingOver? After = null) : Step("releasing");
 
     /// <summary>One compare-and-swap from the releasing holder's sidecar straight to the next local waiter's.</summary>
     private sealed record HandingOver(Grant Released, IActorRef Releaser, Waiter Next, Grant NextGrant) : Step("handing over");
@@ -77,7 +78,8 @@ internal sealed partial class TargetLockActor
     /// that was lost, or whose release failed. Removed by a clean-up step until <paramref name="RetryUntil"/>, or
     /// reclaimed (compare-and-swap) by the next local waiter. After that it is stale on the store's clock anyway.
     /// </summary>
-    private sealed record OwnSidecar(string LockId, SidecarVersion? Version, LockMetadata Metadata, long RetryUntil, long NextAttempt);
+    /// <remarks><paramref name="Replaced"/>: the grant a hand-over to this sidecar released (its release is then answered as done).</remarks>
+    private sealed record OwnSidecar(string LockId, SidecarVersion? Version, LockMetadata Metadata, long RetryUntil, long NextAttempt, string? Replaced = null);
 
     // ───────────── internal messages ─────────────
 

@@ -373,6 +373,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             return;
         }
 
+        _ownSidecars.Remove(grant.LockId);
         _holder = grant;
         ScheduleRenewal(grant);
         WatchParty(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
@@ -574,7 +575,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void OnForeignReleaseStep(ReleasingForeign step, object? result, Exception? error)
     {
-        if (error is not null)
+        if (error is not null && step.Version is not null && IsUnknownOutcome(error))
+        {
+            Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct)); // did the delete apply?
+        }
+        else if (error is not null)
         {
             step.ReplyTo.Tell(new Status.Failure(error));
         }
@@ -583,6 +588,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             // The read: delete only if the sidecar names the grant being released.
             var snapshot = (SidecarSnapshot?)result;
             var holder = snapshot is null ? null : Decode(snapshot).Holder;
+            if (holder is not null && _ownSidecars.TryGetValue(holder.LockId, out var successor) && successor.Replaced == step.Release.LockId)
+            {
+                step.ReplyTo.Tell(new LockReleased(_target.Normalized, step.Release.LockId)); // our hand-over had replaced it
+                return;
+            }
+
             if (snapshot is null || holder?.LockId != step.Release.LockId)
             {
                 step.ReplyTo.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, step.Release.LockId,
@@ -590,13 +601,18 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 return;
             }
 
-            _ownSidecars.Remove(step.Release.LockId);
             var version = snapshot.Version;
             Run(step with { Version = version }, ct => _store.TryDeleteAsync(_target.Sidecar, version, ct));
         }
         else
         {
-            step.ReplyTo.Tell((bool)result! ? new LockReleased(_target.Normalized, step.Release.LockId)
+            var removed = (bool)result!;
+            if (removed)
+            {
+                _ownSidecars.Remove(step.Release.LockId);
+            }
+
+            step.ReplyTo.Tell(removed ? new LockReleased(_target.Normalized, step.Release.LockId)
                 : new Status.Failure(new LockNotHeldException(_target.Normalized, step.Release.LockId, "it changed during the release")));
         }
     }
@@ -632,12 +648,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
                 break;
             case Creating c:
-                RememberUnconfirmed(c.Grant, error);
-                if (error is not null) { FailOrRetry(c.Waiter, error); } else if (snapshot is null) { Create(c.Waiter); } else { Judge(c.Waiter, snapshot); }
+                RememberUnconfirmed(c.Grant);
+                ContinueAfterUnconfirmedWrite(c.Waiter, snapshot, error);
                 break;
             case TakingOver t:
-                RememberUnconfirmed(t.Grant, error);
-                if (error is not null) { FailOrRetry(t.Waiter, error); } else if (snapshot is null) { Create(t.Waiter); } else { Judge(t.Waiter, snapshot); }
+                RememberUnconfirmed(t.Grant);
+                ContinueAfterUnconfirmedWrite(t.Waiter, snapshot, error);
                 break;
 
             case Renewing r when _holder?.LockId != r.Held.LockId:
@@ -653,6 +669,10 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 Lose("another process took over or removed the sidecar", r.Held, sidecarMayBeOurs: false);
                 break;
 
+            case Releasing { After: { } h } rel when error is null && snapshot is not null && Names(h.NextGrant.LockId):
+                Reply(rel.Releasers, new LockReleased(_target.Normalized, rel.Released.LockId)); // the hand-over had landed
+                Granted(h.Next, h.NextGrant with { Version = snapshot.Version });
+                break;
             case Releasing rel when error is null && (snapshot is null || !Names(rel.Released.LockId)):
                 _ownSidecars.Remove(rel.Released.LockId);
                 Reply(rel.Releasers, snapshot is null
@@ -675,15 +695,31 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 break;
             case HandingOver h:
                 // Still the releaser's sidecar (or unreadable): fall back to a plain release; the waiter is served after it.
-                RunRelease(new Releasing(h.Released with { Version = snapshot?.Version ?? h.Released.Version }, [h.Releaser]));
+                // The hand-over may still land: remembered, so a later read recognises the successor's sidecar as ours.
+                RememberUnconfirmed(h.NextGrant, replaced: h.Released.LockId);
+                RunRelease(new Releasing(h.Released with { Version = snapshot?.Version ?? h.Released.Version }, [h.Releaser], h));
                 break;
 
-            case CleaningUp c when error is null && snapshot is not null && Names(c.Sidecar.LockId) && snapshot.Version != c.Sidecar.Version:
-                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { Version = snapshot.Version, NextAttempt = 0 }; // ours, newer version: retry
+            case ReleasingForeign f when error is not null:
+                f.ReplyTo.Tell(new Status.Failure(error));
                 break;
-            case CleaningUp c when error is not null && Stopwatch.GetTimestamp() < c.Sidecar.RetryUntil:
+            case ReleasingForeign f when snapshot is null || !Names(f.Release.LockId):
+                _ownSidecars.Remove(f.Release.LockId);
+                f.ReplyTo.Tell(new LockReleased(_target.Normalized, f.Release.LockId)); // the delete had applied
+                break;
+            case ReleasingForeign f:
+                f.ReplyTo.Tell(new Status.Failure(new StoreUnavailableException(
+                    $"The release of '{_target}' could not be confirmed: the sidecar still names lock '{f.Release.LockId}'.")));
+                break;
+
+            case CleaningUp c when !_ownSidecars.ContainsKey(c.Sidecar.LockId):
+                break; // reclaimed or removed meanwhile
+            case CleaningUp c when error is null && snapshot is not null && Names(c.Sidecar.LockId) && snapshot.Version != c.Sidecar.Version:
+                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { Version = snapshot.Version, NextAttempt = 0 }; // ours: remove that version
+                break;
+            case CleaningUp c when (error is not null || c.Sidecar.Version is null) && Stopwatch.GetTimestamp() < c.Sidecar.RetryUntil:
+                // Unreadable, or an unconfirmed write not there (yet): look again until it would be stale anyway.
                 _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { NextAttempt = Stopwatch.GetTimestamp() + ToTicks(_settings.PollInterval) };
-                Timers.StartSingleTimer(CleanUpTimer, CleanUp.Instance, _settings.PollInterval);
                 break;
             case CleaningUp c:
                 _ownSidecars.Remove(c.Sidecar.LockId); // gone, someone else's, or out of time
@@ -691,12 +727,34 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>A create or takeover whose outcome stayed unknown may land later: remember it so it is reclaimed or removed.</summary>
-    private void RememberUnconfirmed(Grant grant, Exception? readError)
+    /// <summary>
+    /// A write whose outcome stayed unknown may still land (a store that ignores cancellation): remember its grant for
+    /// one TTL, so the next read recognises the sidecar as ours and a clean-up read removes it if nobody reclaims it.
+    /// </summary>
+    private void RememberUnconfirmed(Grant grant, string? replaced = null)
     {
+        var now = Stopwatch.GetTimestamp();
+        _ownSidecars[grant.LockId] = new OwnSidecar(grant.LockId, null, grant.Metadata, now + ToTicks(grant.Ttl), now + ToTicks(_settings.PollInterval), replaced);
+    }
+
+    private void ContinueAfterUnconfirmedWrite(Waiter waiter, SidecarSnapshot? snapshot, Exception? readError)
+    {
+        if (!_waiters.Contains(waiter))
+        {
+            return; // the requester left: nothing more to do for it (the unconfirmed write is remembered)
+        }
+
         if (readError is not null)
         {
-            _ownSidecars[grant.LockId] = new OwnSidecar(grant.LockId, null, grant.Metadata, Stopwatch.GetTimestamp() + ToTicks(grant.Ttl), 0);
+            FailOrRetry(waiter, readError);
+        }
+        else if (snapshot is null)
+        {
+            Create(waiter);
+        }
+        else
+        {
+            Judge(waiter, snapshot);
         }
     }
 
@@ -723,13 +781,22 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         var now = Stopwatch.GetTimestamp();
         foreach (var unknown in _ownSidecars.Values.Where(s => s.Version is null && s.RetryUntil <= now).ToArray())
         {
-            _ownSidecars.Remove(unknown.LockId); // never confirmed, never read back within a TTL: stale on the store by now
+            _ownSidecars.Remove(unknown.LockId); // never confirmed, never found within a TTL: stale on the store by now
         }
 
-        if (_ownSidecars.Values.FirstOrDefault(s => s.Version is not null && s.NextAttempt <= now) is { } sidecar)
+        var due = _ownSidecars.Values.FirstOrDefault(s => s.NextAttempt <= now);
+        if (due is { Version: { } version })
         {
-            var version = sidecar.Version!.Value;
-            Run(new CleaningUp(sidecar), ct => RemoveSidecarAsync(sidecar.Metadata, version, ct));
+            Run(new CleaningUp(due), ct => RemoveSidecarAsync(due.Metadata, version, ct));
+        }
+        else if (due is not null)
+        {
+            Run(new Recovering(new CleaningUp(due)), ct => _store.ReadAsync(_target.Sidecar, ct)); // did the unconfirmed write land?
+        }
+        else if (_ownSidecars.Count > 0)
+        {
+            var next = _ownSidecars.Values.Min(s => s.NextAttempt);
+            Timers.StartSingleTimer(CleanUpTimer, CleanUp.Instance, Stopwatch.GetElapsedTime(now, next));
         }
     }
 
@@ -751,7 +818,6 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
 
         _ownSidecars[sidecar.LockId] = sidecar with { NextAttempt = now + ToTicks(_settings.PollInterval) };
-        Timers.StartSingleTimer(CleanUpTimer, CleanUp.Instance, _settings.PollInterval);
     }
 
     // ───────────────────────────── info ─────────────────────────────
