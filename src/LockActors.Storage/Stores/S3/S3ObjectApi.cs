@@ -247,10 +247,9 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
     /// <summary>Why a skew refusal was not cured by the SDK's correction, for the access-denied message.</summary>
     private static string SkewHint(Exception e) =>
         e is AmazonServiceException { ErrorCode: "RequestTimeTooSkewed" or "RequestExpired" or "RequestInTheFuture" }
-            ? SkewCorrectionEnabled
-                ? "; this host's clock is too far from the server's, and the request signed with the SDK's corrected time was refused too"
-                : "; this host's clock is too far from the server's and the AWS SDK's clock-skew correction is off in this process " +
-                  "(AWSConfigs.CorrectForClockSkew = false or AWSConfigs.ManualClockCorrection set)"
+            ? "; the request's signing time was refused: this host's clock is too far from the server's" + (SkewCorrectionEnabled
+                ? string.Empty
+                : " and the AWS SDK's clock-skew correction is off in this process (AWSConfigs.CorrectForClockSkew = false or AWSConfigs.ManualClockCorrection set)")
             : string.Empty;
 
     public static string Describe(Exception e) => e switch
