@@ -5,7 +5,11 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using LockActors;
 using LockActors.Client;
+using LockActors.Configuration.Stores;
 using LockActors.ContentionWorker;
+using LockActors.Storage;
+using LockActors.Storage.Stores.S3;
+using LockActors.TestServers.Backends;
 using LockActors.TestServers.Faults;
 
 // A separate OS process for the multi-process reliability tests. Every hold is recorded in a JSONL history
@@ -18,13 +22,41 @@ using LockActors.TestServers.Faults;
 //       acquires one lock, prints "HOLDING <token> <lockId> <monotonic>", then every C ms prints
 //       "CHECK <monotonic> <True|False>" and writes under the lock while CheckLease() is true; holds H ms (default:
 //       until killed or lost), releases and prints "RELEASE <outcome>" and "DONE".
+//   store --config F --targets u
+//       store level, no actor system: the store that --config configures for u's scheme runs create / read /
+//       replace / delete once (StoreRoundTrip), printing "STORE <step>" lines, "REQUESTS <n>" (S3 only) and "DONE",
+//       or "FAILED <exception>" and exit code 3.
 // Every process first prints "CLOCK pid=<pid> utc=<DateTime.UtcNow> monotonic=<Stopwatch timestamp>" so a test can
 // see whether its wall clock is shifted (libfaketime) while the monotonic clock is shared.
-var mode = args.Length > 0 ? args[0] : throw new ArgumentException("mode: contend | hold");
+var mode = args.Length > 0 ? args[0] : throw new ArgumentException("mode: contend | hold | store");
 var options = WorkerOptions.Parse(args.Skip(1));
 Console.WriteLine(FormattableString.Invariant($"CLOCK pid={Environment.ProcessId} utc={DateTime.UtcNow:O} monotonic={Stopwatch.GetTimestamp()}"));
 
 var config = ConfigurationFactory.ParseString(File.ReadAllText(options.Required("config")));
+if (mode == "store")
+{
+    await using var registry = LockStoreRegistryFactory.Create(config);
+    var target = LockTarget.Parse(options.Required("targets"));
+    var store = registry.Resolve(target);
+    try
+    {
+        await StoreRoundTrip.RunAsync(store, target, step => Console.WriteLine("STORE " + step));
+    }
+    catch (Exception e)
+    {
+        Console.WriteLine($"FAILED {e}");
+        return 3;
+    }
+
+    if (store is S3LockStore s3)
+    {
+        Console.WriteLine(FormattableString.Invariant($"REQUESTS {s3.Requests.Total}"));
+    }
+
+    Console.WriteLine("DONE");
+    return 0;
+}
+
 var faultRate = options.Double("fault-rate", 0);
 var faults = new List<FaultInjectingStore>();
 var setup = ActorSystemSetup.Create(

@@ -27,6 +27,17 @@ namespace LockActors.Storage.Stores.S3;
 /// of a write that landed is refused too. Deciding by content relies on the lock metadata being unique per write
 /// (it holds a lock id and timestamps; tombstones a nonce): a create or replace whose exact bytes are already
 /// there is reported as this call's own write.</para>
+/// <para><b>Clock skew</b>: staleness is judged on the server's clock, so this host's wall clock matters only for
+/// request signatures, which the server refuses when they are more than 15 minutes off (RGW, AWS:
+/// <c>403 RequestTimeTooSkewed</c>). The AWS SDK records the offset of each endpoint's clock from every response's
+/// <c>Date</c> and signs later requests to that endpoint with the corrected time; the store re-sends a request refused
+/// for skew once (it never applied, so this is safe for conditional writes too). The SDK keeps these offsets in a
+/// process-wide table keyed by endpoint URL (<see cref="CorrectClockSkew"/>): every client of the same endpoint in the
+/// process shares one offset (the same server clock), other endpoints are unaffected. The process-wide
+/// <see cref="AWSConfigs.CorrectForClockSkew"/> = false or <see cref="AWSConfigs.ManualClockCorrection"/> turn the
+/// correction off for every client; then a skewed host gets <see cref="StoreAccessDeniedException"/> naming the skew.
+/// Ceph RGW answers such a refusal without reading the request body and keeps the connection, so after a 403 to a
+/// request with a body the store moves to a fresh connection pool (the unread body would corrupt the next request).</para>
 /// <para><b>Probe</b>: before the first write to each bucket the store verifies the endpoint on a scratch key
 /// (<see cref="S3ProbeMode"/>) and refuses to write with <see cref="StoreNotSafeException"/> when conditional writes
 /// are not enforced.</para>
@@ -395,6 +406,10 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
             // applied a PUT would be re-sent, answered 412, and a won write reported as lost.
             MaxErrorRetry = 0,
             MaxStaleConnectionRetries = 0,
+            // The SDK learns the endpoint's clock offset from every response's Date and signs with the corrected time; the
+            // one re-send after a skew refusal is the store's (S3ObjectApi.SendAsync). Explicitly on for this client, so
+            // AWS_DISABLE_CLOCK_SKEW_CORRECTION / a profile's disable_clock_skew_correction cannot break a skewed host.
+            DisableClockSkewCorrection = false,
             // Flexible checksums (SDK default) make Ceph RGW 16.2 answer 400 XAmzContentSHA256Mismatch.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,

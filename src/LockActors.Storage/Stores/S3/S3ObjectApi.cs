@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -42,37 +43,49 @@ internal sealed record S3RawObject(byte[] Content, string ETag, DateTimeOffset L
 /// The few S3 calls the store makes, with errors classified once: lost races and unknown outcomes come back as
 /// values, everything that is the caller's problem (credentials, missing bucket) is thrown as a typed
 /// <see cref="LockStoreException"/>. The SDK client runs with automatic retries off, so every attempt here is one
-/// request and nothing is ever re-sent behind the store's back.
+/// request and nothing is ever re-sent behind the store's back; the one exception is a request the endpoint refused
+/// for clock skew (it never applied), re-sent once with the SDK's corrected signing time.
 /// </summary>
 internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, string endpointName)
 {
+    private long _skewResends;
+
     public string EndpointName { get; } = endpointName;
+
+    /// <summary>How many requests were re-sent after a clock-skew refusal (tests, diagnostics).</summary>
+    public long SkewResends => Interlocked.Read(ref _skewResends);
 
     public async Task<S3WriteOutcome> PutAsync(
         SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, string? ifMatch, bool ifNoneMatch, CancellationToken ct)
     {
-        var request = new PutObjectRequest
+        // A fresh request (and body stream, which the SDK closes) for every send, so a skew re-send starts clean.
+        PutObjectRequest NewRequest()
         {
-            BucketName = bucket,
-            Key = name,
-            InputStream = new MemoryStream(content.ToArray(), writable: false),
-            AutoCloseStream = true,
-            ContentType = "application/json",
-            UseChunkEncoding = false,
-        };
-        if (ifNoneMatch)
-        {
-            request.IfNoneMatch = "*";
-        }
+            var request = new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = name,
+                InputStream = new MemoryStream(content.ToArray(), writable: false),
+                AutoCloseStream = true,
+                ContentType = "application/json",
+                UseChunkEncoding = false,
+            };
+            if (ifNoneMatch)
+            {
+                request.IfNoneMatch = "*";
+            }
 
-        if (ifMatch is not null)
-        {
-            request.IfMatch = ifMatch;
+            if (ifMatch is not null)
+            {
+                request.IfMatch = ifMatch;
+            }
+
+            return request;
         }
 
         try
         {
-            var response = await client.PutObjectAsync(request, ct).ConfigureAwait(false);
+            var (response, _) = await SendAsync(() => client.PutObjectAsync(NewRequest(), ct)).ConfigureAwait(false);
             var etag = S3ETag.Normalize(response.ETag);
             // Applied, but without its ETag the new version is unknown: the caller re-reads to learn it.
             return etag.Length > 0
@@ -98,15 +111,13 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
 
     public async Task<S3WriteOutcome> DeleteAsync(SidecarKey key, string bucket, string name, string? ifMatch, CancellationToken ct)
     {
-        var request = new DeleteObjectRequest { BucketName = bucket, Key = name };
-        if (ifMatch is not null)
-        {
-            request.IfMatch = ifMatch;
-        }
+        DeleteObjectRequest NewRequest() => ifMatch is null
+            ? new DeleteObjectRequest { BucketName = bucket, Key = name }
+            : new DeleteObjectRequest { BucketName = bucket, Key = name, IfMatch = ifMatch };
 
         try
         {
-            await client.DeleteObjectAsync(request, ct).ConfigureAwait(false);
+            await SendAsync(() => client.DeleteObjectAsync(NewRequest(), ct)).ConfigureAwait(false);
             return new S3WriteOutcome(S3WriteResult.Written);
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
@@ -122,10 +133,10 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         var delay = settings.RetryBackoff;
         for (var attempt = 0; ; attempt++)
         {
-            var serverDate = S3TransportHandler.CaptureServerDate();
             try
             {
-                using var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct).ConfigureAwait(false);
+                var (response, serverDate) = await SendAsync(() => client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct)).ConfigureAwait(false);
+                using var disposeResponse = response;
                 var etag = S3ETag.Normalize(response.ETag);
                 if (etag.Length == 0)
                 {
@@ -142,7 +153,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
                     throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without Last-Modified; lock staleness cannot be judged there.");
                 }
 
-                return new S3RawObject(content, etag, ToUtc(lastModified), serverDate.Value);
+                return new S3RawObject(content, etag, ToUtc(lastModified), serverDate);
             }
             catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
             {
@@ -167,6 +178,49 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         }
     }
 
+    /// <summary>
+    /// One SDK call, re-sent once when the endpoint refused it for its signing time (this host's clock is off from the
+    /// server's). The AWS SDK records the endpoint's clock offset from every response's <c>Date</c>, refusals included
+    /// (<see cref="CorrectClockSkew"/>), and signs later requests to that endpoint with the corrected time; its own
+    /// re-send of a skew refusal is one of the retries the store switches off (<c>MaxErrorRetry = 0</c>), so the store
+    /// re-sends here instead, exactly once. Returns the response and the server's <c>Date</c> of the request that
+    /// answered.
+    /// </summary>
+    private async Task<(T Response, DateTimeOffset? ServerDate)> SendAsync<T>(Func<Task<T>> send)
+    {
+        var server = S3TransportHandler.CaptureServerClock();
+        try
+        {
+            return (await send().ConfigureAwait(false), server.Value?.Date);
+        }
+        catch (AmazonServiceException e) when (IsClockSkewRefusal(e, server.Value) && SkewCorrectionEnabled)
+        {
+            Interlocked.Increment(ref _skewResends);
+        }
+
+        // A request refused for clock skew failed authentication, so it never applied: re-sending it is safe even for a conditional write.
+        server = S3TransportHandler.CaptureServerClock();
+        return (await send().ConfigureAwait(false), server.Value?.Date);
+    }
+
+    /// <summary>The SDK's clock-skew error codes (<c>RetryPolicy</c>); like the SDK, they count as skew only when the
+    /// refusal's <c>Date</c> is more than <see cref="SkewThreshold"/> away from this host's clock.</summary>
+    private static readonly HashSet<string> SkewErrorCodes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException", "SignatureDoesNotMatch",
+        "AuthFailure", "AccessDeniedException",
+    };
+
+    /// <summary>The AWS clock-skew specification's detection threshold (S3 itself refuses past 15 minutes).</summary>
+    internal static readonly TimeSpan SkewThreshold = TimeSpan.FromMinutes(4);
+
+    internal static bool IsClockSkewRefusal(AmazonServiceException e, S3ServerClock? server) =>
+        e.ErrorCode is { } code && SkewErrorCodes.Contains(code) && server is { } clock && clock.Skew.Duration() > SkewThreshold;
+
+    /// <summary>Whether the SDK learns clock offsets at all: the store's client never disables it, but the process-wide
+    /// <see cref="AWSConfigs.CorrectForClockSkew"/> = false or a fixed <see cref="AWSConfigs.ManualClockCorrection"/> do.</summary>
+    internal static bool SkewCorrectionEnabled => AWSConfigs.CorrectForClockSkew && AWSConfigs.ManualClockCorrection is null;
+
     private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken ct)
     {
         var buffer = new byte[SidecarLimits.MaxBytes + 1];
@@ -183,12 +237,20 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
     /// <summary>Maps a non-race failure to the contract's exception types.</summary>
     public Exception Translate(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
     {
-        S3Failure.AccessDenied => new StoreAccessDeniedException($"S3 endpoint {EndpointName} denied access to bucket '{bucket}' ({Describe(e)}).", e),
+        S3Failure.AccessDenied => new StoreAccessDeniedException($"S3 endpoint {EndpointName} denied access to bucket '{bucket}' ({Describe(e)}){SkewHint(e)}.", e),
         S3Failure.BucketNotFound => new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist on {EndpointName}", e),
         S3Failure.NotImplemented => new StoreNotSafeException($"S3 endpoint {EndpointName} does not implement conditional requests ({Describe(e)})."),
         S3Failure.Transient => new StoreUnavailableException($"S3 endpoint {EndpointName} is unavailable ({Describe(e)}).", e),
         _ => new StoreUnavailableException($"S3 endpoint {EndpointName} failed on '{key}' ({Describe(e)}).", e),
     };
+
+    /// <summary>Why a skew refusal was not cured by the SDK's correction, for the access-denied message.</summary>
+    private static string SkewHint(Exception e) =>
+        e is AmazonServiceException { ErrorCode: "RequestTimeTooSkewed" or "RequestExpired" or "RequestInTheFuture" }
+            ? "; the request's signing time was refused: this host's clock is too far from the server's" + (SkewCorrectionEnabled
+                ? string.Empty
+                : " and the AWS SDK's clock-skew correction is off in this process (AWSConfigs.CorrectForClockSkew = false or AWSConfigs.ManualClockCorrection set)")
+            : string.Empty;
 
     public static string Describe(Exception e) => e switch
     {
