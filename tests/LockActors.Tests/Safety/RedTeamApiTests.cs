@@ -332,34 +332,18 @@ public sealed class RedTeamApiTests(ITestOutputHelper output)
         finally { if (sys is not null) { await sys.Terminate(); } }
     }
 
-    // ---------- c2fo/vfs compatibility claim ----------
+    // ---------- c2fo/vfs lockfiles: what the README states ----------
 
     [Fact]
-    public async Task A_c2fo_vfs_lockfile_is_read_as_a_holder_not_as_corrupt()
+    public async Task A_c2fo_vfs_lockfile_is_reported_as_corrupt_and_left_untouched_under_the_default_policy()
     {
-        // README: "compatible field names with c2fo/vfs lockfile" and "A TTL of 0 (c2fo's "never stale") is honoured when read".
+        // README: c2fo/vfs's own files are not read yet; they are corrupt sidecars, never overwritten by the default policy.
         var target = NewTarget();
-        Plant(target, Encoding.UTF8.GetBytes($$"""{"createdAt":"{{Iso(DateTime.UtcNow)}}","ttl":0,"hostname":"h","pid":1}"""));
-        var info = await Locks.Client.GetInfoAsync(target);
-        Assert.True(info.IsHeld && !info.IsStale, "a c2fo lockfile with ttl 0 should read as a never-stale holder");
-    }
-
-    [Fact]
-    public async Task A_live_c2fo_vfs_holder_is_not_taken_over_as_corrupt_after_the_default_ttl()
-    {
-        var sys = NewSystem("lock-actors.stores.mem.scope = system\nlock-actors.default-ttl = 1s\nlock-actors.stale-grace = 50ms");
-        try
-        {
-            var ext = LockActorsExtension.Get(sys);
-            var target = NewTarget();
-            // a c2fo/vfs process holds the file with a one-hour TTL (Go time.Duration, nanoseconds)
-            ((MemoryLockStore)ext.Stores.Resolve("mem")).WriteRaw(LockTarget.Parse(target).Sidecar, Encoding.UTF8.GetBytes(
-                $$"""{"createdAt":"{{Iso(DateTime.UtcNow)}}","ttl":3600000000000,"hostname":"h","pid":1}"""));
-            await Task.Delay(1800);
-            var stolen = await ext.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl, OnStale = StalePolicy.TakeOverIncludingCorrupt });
-            Assert.Null(stolen); // the c2fo holder's hour has not passed
-        }
-        finally { await sys.Terminate(); }
+        var raw = Encoding.UTF8.GetBytes($$"""{"createdAt":"{{Iso(DateTime.UtcNow)}}","ttl":0,"hostname":"h","pid":1}""");
+        Plant(target, raw);
+        await Assert.ThrowsAsync<CorruptSidecarException>(() => Locks.Client.GetInfoAsync(target));
+        await Assert.ThrowsAsync<CorruptSidecarException>(() => Locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        Assert.Equal(raw, (await Store.ReadAsync(LockTarget.Parse(target).Sidecar))!.Content.ToArray());
     }
 
     // ---------- class 1 cont.: hand-over, several systems at once ----------
