@@ -16,9 +16,9 @@ case "$1" in
       log "installing faketime libfaketime (apt)"
       sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
       # Other jobs may hold the dpkg lock on a shared box: wait for it rather than fail.
-      $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends faketime libfaketime >&2 || {
-        $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update >&2
-        $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends faketime libfaketime >&2
+      $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends faketime libfaketime >&2 || {
+        $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update >&2
+        $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends faketime libfaketime >&2
       }
     fi
     lib=$(find_lib)
