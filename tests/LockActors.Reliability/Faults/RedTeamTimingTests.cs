@@ -64,8 +64,8 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         }
 
         var started = Stopwatch.StartNew();
-        var release = await OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
-        var waiter = await OutcomeAsync(waiterTask);
+        var release = await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
+        var waiter = await RequestOutcome.OfAsync(waiterTask);
         output.WriteLine($"{fault}, re-read fails {reReadFails}: release {release}, waiter {waiter} after {started.ElapsedMilliseconds} ms");
         a.Store.ClearFaults();
         var dump = env.Timeline.Dump();
@@ -100,7 +100,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         a.Store.Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(800), ignoreCancellation: true))
             .Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(400), ignoreCancellation: true));
         var started = Stopwatch.StartNew();
-        var outcome = await OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask));
+        var outcome = await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask));
         output.WriteLine($"acquire: {outcome} after {started.ElapsedMilliseconds} ms");
         a.Store.ClearFaults();
         var dump = env.Timeline.Dump();
@@ -130,7 +130,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         a.Store.Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(1000), ignoreCancellation: true))
             .Next(StorePrimitive.Read, StoreFault.FailBeforeApply)
             .Every(StorePrimitive.Create, StoreFault.FailBeforeApply);
-        var asked = OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5) }, TimeSpan.FromMilliseconds(100)));
+        var asked = RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5) }, TimeSpan.FromMilliseconds(100)));
         if (crash)
         {
             await Task.Delay(150);
@@ -141,7 +141,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         await Task.Delay(1200); // the create has landed
         a.Store.ClearFaults();
         var gone = await env.WaitUntilSidecarGoneAsync(target, TimeSpan.FromSeconds(3));
-        var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
+        var other = await RequestOutcome.OfAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
         output.WriteLine(env.Timeline.Dump());
         Assert.True(gone is not null, "the sidecar of a grant nobody holds (requester gone, faults cleared) is still there 3 s later");
         Assert.Equal("granted", other);
@@ -170,12 +170,12 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         a.Store.Next(StorePrimitive.Replace, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(500), ignoreCancellation: true))
             .Next(StorePrimitive.Read, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(700)));
         var started = Stopwatch.StartNew();
-        var releaseTask = OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
+        var releaseTask = RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, first.LockId), Ask));
         await Task.Delay(150);
         a.Locks.Manager.Tell(new CrashForTest(target, "red team: crash during the hand-over"));
 
         var release = await releaseTask;
-        var waiter = await OutcomeAsync(waiterTask);
+        var waiter = await RequestOutcome.OfAsync(waiterTask);
         output.WriteLine($"release {release}, waiter {waiter} after {started.ElapsedMilliseconds} ms");
         var dump = env.Timeline.Dump();
         Assert.True(waiter == "granted", $"the queued waiter was not granted after the crash: {waiter}\n{dump}");
@@ -254,8 +254,8 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         crashed.Store.ClearFaults(); // the hung call fails without applying
 
         var started = Stopwatch.StartNew();
-        var outcome = await OutcomeAsync(request);
-        var waiterOutcome = waiter is null ? "-" : await OutcomeAsync(waiter);
+        var outcome = await RequestOutcome.OfAsync(request);
+        var waiterOutcome = waiter is null ? "-" : await RequestOutcome.OfAsync(waiter);
         output.WriteLine($"{step}: request {outcome}, waiter {waiterOutcome} after {started.ElapsedMilliseconds} ms");
         Assert.False(outcome == "no answer", $"the request in flight during the crash ({step}) got no answer\n{env.Timeline.Dump()}");
         Assert.False(waiterOutcome == "no answer", "the queued waiter got no answer");
@@ -333,7 +333,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
             if (caller == "ask")
             {
                 var ask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(5) }, giveUpAfter + TimeSpan.FromMilliseconds(1));
-                var o = await OutcomeAsync(ask);
+                var o = await RequestOutcome.OfAsync(ask);
                 if (o == "granted")
                 {
                     await a.Locks.Manager.Ask<LockReleased>(new Release(target, (await ask).LockId), Ask); // the caller who got it releases it
@@ -367,7 +367,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         var left = new List<string>();
         for (var i = 0; i < targets.Length; i++)
         {
-            var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(targets[i], ttl), Ask));
+            var other = await RequestOutcome.OfAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(targets[i], ttl), Ask));
             output.WriteLine($"gave up after {offsets[i].TotalMilliseconds} ms: {outcomes[i]}; B then: {other}");
             if (other != "granted")
             {
@@ -412,17 +412,17 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
             if (moment == "releasing")
             {
                 a.Store.Next(StorePrimitive.Delete, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(400)));
-                release = OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, grant.LockId), Ask));
+                release = RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, grant.LockId), Ask));
                 await Task.Delay(100);
             }
 
             await owner.GracefulStop(TimeSpan.FromSeconds(3));
         }
 
-        var outcome = await OutcomeAsync(acquire);
+        var outcome = await RequestOutcome.OfAsync(acquire);
         var releaseOutcome = release is null ? "-" : await (Task<string>)release;
         await Task.Delay(ttl + TimeSpan.FromMilliseconds(300));
-        var other = await OutcomeAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
+        var other = await RequestOutcome.OfAsync(b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask));
         output.WriteLine($"{moment}: acquire {outcome}, release {releaseOutcome}, B one TTL later: {other}");
         Assert.False(releaseOutcome == "no answer", "the release in flight got no answer");
         Assert.True(other == "granted", $"one TTL after its owner stopped ({moment}) the lock is still held: B got {other}\n{env.Timeline.Dump()}");
@@ -471,13 +471,13 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
                 aHeld = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
                 a.Store.Next(StorePrimitive.Delete, fault);
                 started.Restart();
-                outcome = await OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), due));
+                outcome = await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), due));
                 break;
             case "foreign-release":
                 aHeld = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
                 b.Store.Next(StorePrimitive.Delete, fault);
                 started.Restart();
-                outcome = await OutcomeAsync(b.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), due));
+                outcome = await RequestOutcome.OfAsync(b.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), due));
                 output.WriteLine(env.Timeline.Dump());
 
                 // The delete applied in faults 0-2 (only its reply was lost or late): an unknown outcome must be re-read,
@@ -498,7 +498,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
                 a.Store.Next(StorePrimitive.Replace, fault);
                 started.Restart();
                 var taken = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = TimeSpan.FromSeconds(6) }, TimeSpan.FromSeconds(8));
-                outcome = await OutcomeAsync(taken);
+                outcome = await RequestOutcome.OfAsync(taken);
                 Assert.False(stale.Lease.CheckLease() && outcome == "granted", "two certain leases: B's stale holder and A's takeover");
                 if (outcome == "granted")
                 {
@@ -511,7 +511,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
                 aHeld = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
                 b.Store.Next(StorePrimitive.Read, fault);
                 started.Restart();
-                outcome = await OutcomeAsync(b.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), due));
+                outcome = await RequestOutcome.OfAsync(b.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), due));
                 break;
         }
 
@@ -522,7 +522,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
 
         // Exclusion: while A's lease is certain, B is never granted.
         var probeTask = b.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
-        var probe = await OutcomeAsync(probeTask);
+        var probe = await RequestOutcome.OfAsync(probeTask);
         if (probe == "granted")
         {
             Assert.False(aHeld is not null && aHeld.Lease.CheckLease(), $"{step} with {fault}: B was granted while A's lease is certain\n{env.Timeline.Dump()}");
@@ -530,7 +530,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         }
         else if (aHeld is not null && aHeld.Lease.CheckLease())
         {
-            await OutcomeAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), Ask));
+            await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockReleased>(new Release(target, aHeld.LockId), Ask));
         }
 
         Assert.True(await env.WaitUntilSidecarGoneAsync(target, ttl * 2) is not null,
@@ -557,7 +557,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         {
             await Task.Delay(offset);
             var acquire = new Acquire(target, TimeSpan.FromSeconds(5)) { WaitTimeout = TimeSpan.FromSeconds(2) };
-            var answer = OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(acquire, TimeSpan.FromSeconds(4)));
+            var answer = RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockGranted>(acquire, TimeSpan.FromSeconds(4)));
             a.Locks.Manager.Tell(new CancelAcquire(target, acquire.RequestId));
             var outcome = await answer;
             if (outcome != nameof(OperationCanceledException))
@@ -568,28 +568,5 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
 
         await b.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), Ask);
         Assert.True(failures.Count == 0, "CancelAcquire did not withdraw its Acquire: " + string.Join("; ", failures));
-    }
-
-    private static async Task<string> OutcomeAsync(Task request)
-    {
-        try
-        {
-            await request;
-            return request switch
-            {
-                Task<LockGranted> => "granted",
-                Task<LockInfo> => "info",
-                Task<LockReleased> => "released",
-                _ => "done",
-            };
-        }
-        catch (AskTimeoutException)
-        {
-            return "no answer";
-        }
-        catch (Exception e)
-        {
-            return e.GetType().Name;
-        }
     }
 }

@@ -37,7 +37,7 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
         var first = hung == StorePrimitive.Create
             ? (Task)a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), AnswerDue + TimeSpan.FromSeconds(5))
             : a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), AnswerDue + TimeSpan.FromSeconds(5));
-        var firstOutcome = await OutcomeAsync(first);
+        var firstOutcome = await RequestOutcome.OfAsync(first);
         output.WriteLine($"first request ({hung} hung, ignoring cancellation): {firstOutcome} after {started.ElapsedMilliseconds} ms");
         Assert.False(firstOutcome is "no answer", $"the request whose {hung} hung got no answer: the actor waits on the store forever");
         Assert.True(firstOutcome is "granted" or "info" or nameof(StoreUnavailableException), $"typed outcome expected, got {firstOutcome}");
@@ -45,8 +45,8 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
 
         // The target serves other requests while the hung call is still pending in the store.
         started.Restart();
-        var info = await OutcomeAsync(a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), AnswerDue + TimeSpan.FromSeconds(5)));
-        var second = await OutcomeAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), AnswerDue + TimeSpan.FromSeconds(5)));
+        var info = await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockInfo>(new GetLockInfo(target), AnswerDue + TimeSpan.FromSeconds(5)));
+        var second = await RequestOutcome.OfAsync(a.Locks.Manager.Ask<LockGranted>(new Acquire(target, Ttl), AnswerDue + TimeSpan.FromSeconds(5)));
         output.WriteLine($"then: info {info}, second acquire {second} after {started.ElapsedMilliseconds} ms");
         Assert.Equal("info", info);
         Assert.True(second is "granted" or nameof(LockAlreadyHeldException), $"second acquire: {second}");
@@ -91,31 +91,8 @@ public sealed class StoreTimeoutTests(ITestOutputHelper output)
 
         output.WriteLine(env.Timeline.Dump());
         Assert.True(next.Primitive == StorePrimitive.Read, $"after the timed-out {write} (unknown outcome) the next store call was a {next.Primitive}, not a re-read");
-        var outcome = await OutcomeAsync(request);
+        var outcome = await RequestOutcome.OfAsync(request);
         output.WriteLine($"request outcome: {outcome}");
         Assert.False(outcome is "no answer", "the request got no answer");
-    }
-
-    private static async Task<string> OutcomeAsync(Task request)
-    {
-        try
-        {
-            await request;
-            return request switch
-            {
-                Task<LockGranted> => "granted",
-                Task<LockInfo> => "info",
-                Task<LockReleased> => "released",
-                _ => "done",
-            };
-        }
-        catch (AskTimeoutException)
-        {
-            return "no answer";
-        }
-        catch (Exception e)
-        {
-            return e.GetType().Name;
-        }
     }
 }
