@@ -8,7 +8,7 @@ using LockActors.Client;
 using LockActors.Configuration.Stores;
 using LockActors.ContentionWorker;
 using LockActors.Storage;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using LockActors.TestServers.Backends;
 using LockActors.TestServers.Faults;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using LockActors.Storage;
 using LockActors.Storage.Stores.File;
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using LockActors.Storage.Stores.Memory;
-using LockActors.Storage.Stores.S3;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.S3;
+using LockActors.Sftp;
 using LockActors.TestServers.Gcs;
 
 namespace LockActors.Benchmarks.Infrastructure;

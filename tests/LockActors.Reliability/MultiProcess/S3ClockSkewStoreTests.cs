@@ -2,7 +2,7 @@ using System.Globalization;
 using Akka.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Storage;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using LockActors.TestServers.Backends;
 using LockActors.TestServers.S3;
 using Xunit;

@@ -22,6 +22,7 @@ public static class GcsTestEmulator
     /// <summary>The <c>lock-actors.stores.gs</c> block for <paramref name="emulator"/> (no credentials, short backoffs).</summary>
     public static string Hocon(GcsEmulator emulator, string extra = "") => $$"""
         lock-actors.stores.gs {
+          provider = "LockActors.Gcs.GcsLockStoreProvider, LockActors.Gcs"
           endpoint = "{{emulator.Endpoint}}"
           credentials = none
           retry { initial-backoff = 20ms, max-backoff = 200ms }

@@ -12,6 +12,7 @@ public static class S3TestEndpoint
     /// <summary>The <c>lock-actors.stores.s3</c> block for <paramref name="serviceUrl"/> with the test credentials.</summary>
     public static string Hocon(string serviceUrl, string extra = "") => $$"""
         lock-actors.stores.s3 {
+          provider = "LockActors.S3.S3LockStoreProvider, LockActors.S3"
           service-url = "{{serviceUrl}}"
           force-path-style = on
           access-key = "{{TestEnvironment.Require("LOCKACTORS_S3_ACCESS_KEY", Server)}}"

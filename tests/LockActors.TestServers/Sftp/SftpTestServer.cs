@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using Renci.SshNet;
 
 namespace LockActors.TestServers.Sftp;
@@ -130,6 +130,7 @@ public sealed class SftpTestServer
     /// <summary>The <c>lock-actors.stores.sftp</c> HOCON block for this server (key auth, pinned host key).</summary>
     public string Hocon(string extra = "") => $$"""
         lock-actors.stores.sftp {
+          provider = "LockActors.Sftp.SftpLockStoreProvider, LockActors.Sftp"
           private-key-file = "{{KeyPath}}"
           host-key-sha256 = "{{HostKeySha256}}"
           {{extra}}

@@ -3,19 +3,54 @@ using LockActors.Storage;
 
 namespace LockActors.Configuration.Stores;
 
-/// <summary>Builds the scheme → store registry from <c>lock-actors.stores</c>. Each backend registers itself here.</summary>
-public static class LockStoreRegistryFactory
+/// <summary>
+/// Builds the scheme → store registry from <c>lock-actors.stores</c>: <c>mem</c> and <c>file</c> are built in; every
+/// other section names the <see cref="LockStoreProvider"/> of its backend package in <c>provider</c>.
+/// </summary>
+internal static class LockStoreRegistryFactory
 {
-    /// <summary>A registry with every built-in backend configured from <paramref name="config"/> (root config, reference fallback applied).</summary>
+    private const string ProviderKey = "provider";
+
+    /// <summary>A registry configured from <paramref name="config"/> (root config; the reference defaults are applied).</summary>
     public static LockStoreRegistry Create(Config config)
     {
         var stores = config.WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores");
         var registry = new LockStoreRegistry();
         MemoryStoreConfig.Register(registry, stores);
         FileStoreConfig.Register(registry, stores);
-        S3StoreConfig.Register(registry, stores);
-        GcsStoreConfig.Register(registry, stores);
-        SftpStoreConfig.Register(registry, stores);
+        foreach (var scheme in stores.AsEnumerable().Select(e => e.Key.Split('.')[0]).Distinct(StringComparer.Ordinal))
+        {
+            if (scheme is "mem" or "file")
+            {
+                continue;
+            }
+
+            var section = stores.GetConfig(scheme);
+            var provider = Provider(scheme, section.GetString(ProviderKey, string.Empty));
+            registry.Register(scheme, provider.Configure(scheme, section.WithFallback(provider.Defaults)));
+        }
+
         return registry;
+    }
+
+    private static LockStoreProvider Provider(string scheme, string typeName)
+    {
+        var key = $"lock-actors.stores.{scheme}.{ProviderKey}";
+        if (string.IsNullOrWhiteSpace(typeName))
+        {
+            throw new ArgumentException(
+                $"{key} is not set: a store other than mem:// and file:// comes from a backend package, which names its " +
+                $"provider (for example \"LockActors.S3.S3LockStoreProvider, LockActors.S3\"), or is added with its Hosting extension.",
+                key);
+        }
+
+        var type = Type.GetType(typeName.Trim(), throwOnError: false)
+            ?? throw new ArgumentException($"{key} = \"{typeName}\": no such type is loaded; reference the backend's package.", key);
+        if (!typeof(LockStoreProvider).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            throw new ArgumentException($"{key} = \"{typeName}\" is not a {nameof(LockStoreProvider)} with a public parameterless constructor.", key);
+        }
+
+        return (LockStoreProvider)Activator.CreateInstance(type)!;
     }
 }

@@ -1,4 +1,4 @@
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using LockActors.Storage.Tests.Conformance;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using LockActors.TestServers.Gcs;
 using Xunit;
 using Xunit.Abstractions;

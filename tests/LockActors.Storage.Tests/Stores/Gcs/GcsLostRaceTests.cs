@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using LockActors.TestServers.Gcs;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using Xunit;
 
 namespace LockActors.Storage.Tests.Stores.S3;

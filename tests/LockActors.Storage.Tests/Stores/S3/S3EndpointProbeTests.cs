@@ -1,5 +1,5 @@
 using System.Text;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using Xunit;
 
 namespace LockActors.Storage.Tests.Stores.S3;

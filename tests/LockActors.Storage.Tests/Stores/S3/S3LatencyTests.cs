@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Amazon.S3.Model;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using Xunit;
 
 namespace LockActors.Storage.Tests.Stores.S3;

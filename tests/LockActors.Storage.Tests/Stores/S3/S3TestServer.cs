@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using LockActors.TestServers;
 
 namespace LockActors.Storage.Tests.Stores.S3;

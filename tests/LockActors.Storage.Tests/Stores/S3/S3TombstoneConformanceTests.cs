@@ -1,4 +1,4 @@
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using LockActors.Storage.Tests.Conformance;
 using Xunit;
 

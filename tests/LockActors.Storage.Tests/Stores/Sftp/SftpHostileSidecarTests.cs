@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using LockActors.TestServers.Sftp;
 using Renci.SshNet;
 using Xunit;

@@ -1,4 +1,4 @@
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using LockActors.TestServers.Sftp;
 using LockActors.Storage.Tests.Conformance;
 using Renci.SshNet;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using LockActors.TestServers.Sftp;
 using Renci.SshNet;
 using Xunit;

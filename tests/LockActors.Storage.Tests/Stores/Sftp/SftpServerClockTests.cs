@@ -1,4 +1,4 @@
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using Xunit;
 
 namespace LockActors.Storage.Tests.Stores.Sftp;

@@ -1,5 +1,5 @@
 using System.Text;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using LockActors.TestServers;
 using LockActors.TestServers.Sftp;
 using Renci.SshNet;

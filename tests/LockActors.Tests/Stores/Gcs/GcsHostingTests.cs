@@ -1,7 +1,7 @@
 using Akka.Hosting;
 using LockActors.Hosting;
 using LockActors.Storage;
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using LockActors.TestServers.Gcs;

@@ -2,7 +2,7 @@ using Akka.Configuration;
 using LockActors.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Hosting;
-using LockActors.Storage.Stores.Gcs;
+using LockActors.Gcs;
 using Xunit;
 
 namespace LockActors.Tests.Stores.Gcs;
@@ -10,7 +10,7 @@ namespace LockActors.Tests.Stores.Gcs;
 public sealed class GcsStoreConfigTests
 {
     private static GcsStoreSettings Read(string hocon) =>
-        GcsStoreConfig.Read(ConfigurationFactory.ParseString(hocon).WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(hocon, "gs"));
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults() => Assert.Equal(GcsStoreSettings.Default, Read(string.Empty));
@@ -58,20 +58,20 @@ public sealed class GcsStoreConfigTests
             Endpoint = new Uri("http://127.0.0.1:9199"), ServiceAccountFile = "/keys/s\"a.json", RequestTimeout = TimeSpan.FromSeconds(2),
             RetryMaxAttempts = 3, RetryInitialBackoff = TimeSpan.FromMilliseconds(5), RetryMaxBackoff = TimeSpan.FromMilliseconds(500),
         });
-        var settings = GcsStoreConfig.Read(options.ToConfig().WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        var settings = GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(options.ToConfig(), "gs"));
         Assert.Equal(
             new GcsStoreSettings(new Uri("http://127.0.0.1:9199"), GcsCredentials.FromServiceAccountFile("/keys/s\"a.json"), TimeSpan.FromSeconds(2),
                 new GcsRetryPolicy(3, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(500))),
             settings);
         var none = new LockActorsOptions();
         none.Stores.Add(new GcsStoreOptions { NoCredentials = true });
-        Assert.Same(GcsCredentials.None, GcsStoreConfig.Read(none.ToConfig().WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores")).Credentials);
+        Assert.Same(GcsCredentials.None, GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(none.ToConfig(), "gs")).Credentials);
     }
 
     [Fact]
     public void The_registry_serves_gs_targets_with_a_GcsLockStore()
     {
-        var registry = LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString("lock-actors.stores.gs.credentials = none"));
+        var registry = LockStoreRegistryFactory.Create(new LockActorsOptions().UseGcs(gs => gs.NoCredentials = true).ToConfig());
         Assert.IsType<GcsLockStore>(registry.Resolve("gs"));
     }
 }

@@ -3,7 +3,7 @@ using Akka.Configuration;
 using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Storage;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
 using LockActors.TestServers.S3;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,7 +2,8 @@ using Akka.Configuration;
 using LockActors.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Hosting;
-using LockActors.Storage.Stores.S3;
+using LockActors.S3;
+using LockActors.Storage;
 using Xunit;
 
 namespace LockActors.Tests.Stores.S3;
@@ -10,7 +11,7 @@ namespace LockActors.Tests.Stores.S3;
 public sealed class S3StoreConfigTests
 {
     private static S3StoreSettings Read(string hocon) =>
-        S3StoreConfig.Read(ConfigurationFactory.ParseString(hocon).WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        S3StoreConfig.Read(ProviderSection.Of<S3LockStoreProvider>(hocon, "s3"));
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults()
@@ -59,7 +60,7 @@ public sealed class S3StoreConfigTests
             Probe = S3ProbeMode.Off, ConditionalDelete = S3ConditionalDeleteMode.Native, RequestTimeout = TimeSpan.FromSeconds(2),
             UnknownOutcomeAttempts = 2,
         });
-        var settings = S3StoreConfig.Read(options.ToConfig().WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        var settings = S3StoreConfig.Read(ProviderSection.Of<S3LockStoreProvider>(options.ToConfig(), "s3"));
         Assert.Equal("eu-west-1", settings.Region);
         Assert.Equal("http://127.0.0.1:7480", settings.ServiceUrl);
         Assert.True(settings.ForcePathStyle);
@@ -83,9 +84,21 @@ public sealed class S3StoreConfigTests
     }
 
     [Fact]
-    public void The_registry_serves_s3_targets()
+    public void S3_is_served_only_once_configured()
     {
-        var registry = LockStoreRegistryFactory.Create(ConfigurationFactory.Empty);
-        Assert.True(registry.Supports("s3"));
+        var unconfigured = LockStoreRegistryFactory.Create(ConfigurationFactory.Empty);
+        Assert.False(unconfigured.Supports("s3"));
+        Assert.Throws<UnsupportedSchemeException>(() => unconfigured.Resolve("s3"));
+
+        var configured = LockStoreRegistryFactory.Create(new LockActorsOptions().UseS3(s3 => s3.Region = "eu-west-1").ToConfig());
+        Assert.IsType<S3LockStore>(configured.Resolve("s3"));
+    }
+
+    [Fact]
+    public void A_section_without_a_provider_is_refused_naming_the_key()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString("lock-actors.stores.s3.region = eu-west-1")));
+        Assert.Contains("lock-actors.stores.s3.provider", error.Message, StringComparison.Ordinal);
     }
 }

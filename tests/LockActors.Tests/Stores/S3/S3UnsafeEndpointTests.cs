@@ -15,6 +15,7 @@ namespace LockActors.Tests.Stores.S3;
 public sealed class S3UnsafeEndpointTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(
     ConfigurationFactory.ParseString($$"""
         lock-actors.stores.s3 {
+          provider = "LockActors.S3.S3LockStoreProvider, LockActors.S3"
           service-url = "{{TestEnvironment.Require("LOCKACTORS_S3RVER_ENDPOINT", "npm s3rver (tests/servers/ceph-rgw.sh)")}}"
           force-path-style = on
           access-key = S3RVER

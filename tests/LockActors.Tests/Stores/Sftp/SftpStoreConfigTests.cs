@@ -2,7 +2,7 @@ using Akka.Configuration;
 using LockActors.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Hosting;
-using LockActors.Storage.Stores.Sftp;
+using LockActors.Sftp;
 using Xunit;
 
 namespace LockActors.Tests.Stores.Sftp;
@@ -10,7 +10,7 @@ namespace LockActors.Tests.Stores.Sftp;
 public sealed class SftpStoreConfigTests
 {
     private static SftpStoreSettings Read(string hocon) =>
-        SftpStoreConfig.Read(ConfigurationFactory.ParseString(hocon).WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        SftpStoreConfig.Read(ProviderSection.Of<SftpLockStoreProvider>(hocon, "sftp"));
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults()
@@ -67,7 +67,7 @@ public sealed class SftpStoreConfigTests
         };
         sftp.HostKeySha256.Add("SHA256:xyz");
         options.Stores.Add(sftp);
-        var settings = SftpStoreConfig.Read(options.ToConfig().WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores"));
+        var settings = SftpStoreConfig.Read(ProviderSection.Of<SftpLockStoreProvider>(options.ToConfig(), "sftp"));
         Assert.Equal("u", settings.Credentials.Username);
         Assert.Equal(sftp.PrivateKey.TrimEnd(), settings.Credentials.PrivateKeyText); // HOCON trims the final newline; the key loader restores it
         Assert.Equal("p\"q", settings.Credentials.Passphrase);
@@ -86,9 +86,10 @@ public sealed class SftpStoreConfigTests
     }
 
     [Fact]
-    public void The_registry_serves_sftp_targets()
+    public void Sftp_is_served_only_once_configured()
     {
-        Assert.True(LockStoreRegistryFactory.Create(ConfigurationFactory.Empty).Supports("sftp"));
+        Assert.False(LockStoreRegistryFactory.Create(ConfigurationFactory.Empty).Supports("sftp"));
+        Assert.True(LockStoreRegistryFactory.Create(new LockActorsOptions().UseSftp().ToConfig()).Supports("sftp"));
     }
 
     [Fact]

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace LockActors.Gcs;
+
+/// <summary>How one JSON API request ended, as far as the lock protocol cares.</summary>
+internal enum GcsOutcome
+{
+    /// <summary>2xx: the request happened.</summary>
+    Ok,
+
+    /// <summary>412 conditionNotMet: nothing was changed.</summary>
+    PreconditionFailed,
+
+    /// <summary>404 for the object (the bucket exists).</summary>
+    ObjectNotFound,
+
+    /// <summary>404 for the bucket.</summary>
+    BucketNotFound,
+
+    /// <summary>429, 408, 5xx, timeout or a broken connection: a write may or may not have happened.</summary>
+    Unknown,
+}
+
+/// <summary>The object resource fields the store uses.</summary>
+internal sealed record GcsObjectInfo(long Generation, DateTimeOffset Updated, long Size, string? Md5Base64);
+
+/// <summary>Object bytes with the generation (<c>x-goog-generation</c>) and Last-Modified time of the same reply, when sent.</summary>
+internal sealed record GcsMedia(byte[] Content, long? Generation, DateTimeOffset? LastModified);
+
+/// <summary>One request's result: the outcome, the parsed value on success, the server's <c>Date</c>, and a failure description.</summary>
+internal readonly record struct GcsResult<T>(GcsOutcome Outcome, T? Value, DateTimeOffset? ServerDate, string Detail, Exception? Error = null);
+
+/// <summary>
+/// The few Google Cloud Storage JSON API calls the store makes, over <see cref="HttpClient"/>. Each method sends exactly one
+/// HTTP request (plus a token fetch that Google.Apis.Auth usually serves from its cache) and never retries; the store decides
+/// what is safe to retry. 401/403 throw <see cref="StoreAccessDeniedException"/>; other unexpected statuses throw
+/// <see cref="StoreUnavailableException"/>; the caller's cancellation propagates as <see cref="OperationCanceledException"/>.
+/// </summary>
+internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
+{
+    private readonly string _base = settings.Endpoint.ToString().TrimEnd('/');
+
+    /// <summary>Media upload, conditional on <paramref name="ifGenerationMatch"/> (0 = only if absent).</summary>
+    public Task<GcsResult<GcsObjectInfo>> UploadAsync(string bucket, string name, ReadOnlyMemory<byte> content, long ifGenerationMatch, CancellationToken cancellationToken) =>
+        SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post,
+                    $"{_base}/upload/storage/v1/b/{Escape(bucket)}/o?uploadType=media&name={Escape(name)}&ifGenerationMatch={Num(ifGenerationMatch)}")
+                {
+                    Content = new ReadOnlyMemoryContent(content),
+                };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                return request;
+            },
+            ParseObjectAsync,
+            cancellationToken);
+
+    /// <summary>Object metadata (generation, updated, size, md5), of the live object or of exactly <paramref name="generation"/>.</summary>
+    public Task<GcsResult<GcsObjectInfo>> GetMetadataAsync(string bucket, string name, CancellationToken cancellationToken, long? generation = null) =>
+        SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get,
+                $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}" + (generation is { } g ? "?generation=" + Num(g) : string.Empty)),
+            ParseObjectAsync,
+            cancellationToken);
+
+    /// <summary>
+    /// The object's bytes with the generation they belong to (<c>x-goog-generation</c>) and <c>Last-Modified</c> when sent,
+    /// all from one reply, so they always match. With <paramref name="generation"/>, exactly that generation
+    /// (<see cref="GcsOutcome.ObjectNotFound"/> once it was replaced or deleted).
+    /// </summary>
+    public Task<GcsResult<GcsMedia>> GetMediaAsync(string bucket, string name, long? generation, CancellationToken cancellationToken) =>
+        SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get,
+                $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}?alt=media" + (generation is { } g ? "&generation=" + Num(g) : string.Empty)),
+            async (response, ct) =>
+            {
+                long? current = response.Headers.TryGetValues("x-goog-generation", out var values) &&
+                                long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+                    ? parsed
+                    : null;
+
+                // At most one byte past the limit: enough for the codec to refuse an oversized sidecar, whose generation
+                // still allows a compare-and-swap takeover. The rest of a huge body is never downloaded.
+                var bytes = await ReadBoundedAsync(response, ct).ConfigureAwait(false);
+                return new GcsMedia(bytes, current, response.Content.Headers.LastModified);
+            },
+            cancellationToken);
+
+    /// <summary>Delete, conditional on <paramref name="ifGenerationMatch"/>.</summary>
+    public Task<GcsResult<bool>> DeleteAsync(string bucket, string name, long ifGenerationMatch, CancellationToken cancellationToken) =>
+        SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Delete, $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}?ifGenerationMatch={Num(ifGenerationMatch)}"),
+            (_, _) => Task.FromResult(true),
+            cancellationToken);
+
+    /// <summary>
+    /// Percent-encodes a bucket or object name for one path segment or query value: every reserved character,
+    /// including <c>/</c> (→ <c>%2F</c>), space (→ <c>%20</c>) and <c>+</c> (→ <c>%2B</c>, which a query would read as a
+    /// space); non-ASCII characters as UTF-8.
+    /// </summary>
+    internal static string Escape(string value) => Uri.EscapeDataString(value);
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<GcsResult<T>> SendAsync<T>(
+        Func<HttpRequestMessage> build, Func<HttpResponseMessage, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.RequestTimeout);
+        using var request = build();
+        try
+        {
+            if (await settings.Credentials.GetAccessTokenAsync(timeout.Token).ConfigureAwait(false) is { } token)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var date = response.Headers.Date;
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new GcsResult<T>(GcsOutcome.Ok, await parse(response, timeout.Token).ConfigureAwait(false), date, "OK");
+            }
+
+            var (reason, message) = await ReadErrorAsync(response, timeout.Token).ConfigureAwait(false);
+            var detail = $"{request.Method} {Redact(request.RequestUri)} → {status} {reason}: {message}";
+            return response.StatusCode switch
+            {
+                HttpStatusCode.PreconditionFailed => new GcsResult<T>(GcsOutcome.PreconditionFailed, default, date, detail),
+                HttpStatusCode.NotFound => new GcsResult<T>(IsMissingBucket(message) ? GcsOutcome.BucketNotFound : GcsOutcome.ObjectNotFound, default, date, detail),
+                HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => throw new StoreAccessDeniedException(
+                    $"Google Cloud Storage denied the request with {settings.Credentials.Description}: {detail}"),
+                HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests => new GcsResult<T>(GcsOutcome.Unknown, default, date, detail),
+                _ when status >= 500 => new GcsResult<T>(GcsOutcome.Unknown, default, date, detail),
+                _ => throw new StoreUnavailableException($"Google Cloud Storage rejected the request: {detail}"),
+            };
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} timed out after {settings.RequestTimeout}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} failed: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} failed while reading the reply: {e.Message}", e);
+        }
+    }
+
+    // GCS answers a missing bucket with "The specified bucket does not exist." and a missing object with "No such object: b/o".
+    private static bool IsMissingBucket(string message) =>
+        !message.StartsWith("No such object", StringComparison.OrdinalIgnoreCase) &&
+        message.Contains("bucket does not exist", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<(string Reason, string Message)> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var error = doc.RootElement.GetProperty("error");
+            var message = error.TryGetProperty("message", out var m) ? m.GetString() ?? string.Empty : string.Empty;
+            var reason = error.TryGetProperty("errors", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0 &&
+                         list[0].TryGetProperty("reason", out var r)
+                ? r.GetString() ?? string.Empty
+                : string.Empty;
+            return (reason, message);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return (string.Empty, text.Length > 200 ? text[..200] : text);
+        }
+    }
+
+    private static async Task<GcsObjectInfo> ParseObjectAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var root = doc.RootElement;
+                var generation = long.Parse(root.GetProperty("generation").GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                return generation > 0
+                    ? new GcsObjectInfo(
+                        generation,
+                        DateTimeOffset.Parse(root.GetProperty("updated").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                        root.TryGetProperty("size", out var size) && size.GetString() is { } s ? long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : 0,
+                        root.TryGetProperty("md5Hash", out var md5) ? md5.GetString() : null)
+                    : throw new FormatException($"generation {generation} is not positive");
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or OverflowException or InvalidOperationException or ArgumentNullException)
+            {
+                // A hostile or broken reply (not JSON, missing or out-of-range fields) is an unusable store, never an untyped crash.
+                throw new StoreUnavailableException($"Google Cloud Storage returned an unusable object resource: {e.Message}", e);
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[SidecarLimits.MaxBytes + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+
+            return buffer[..read];
+        }
+    }
+
+    private static string Redact(Uri? uri) => uri is null ? "?" : uri.GetLeftPart(UriPartial.Path);
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+using Renci.SshNet.Sftp;
+
+namespace LockActors.Sftp;
+
+/// <summary>
+/// Single SFTP requests, exactly one per call. <see cref="SftpClient"/>'s public file API adds requests the lock
+/// protocol does not need, each a round trip (seen with strace on sftp-server): an <c>SSH_FXP_REALPATH</c> before
+/// every GetAttributes / DeleteFile / RenameFile, an <c>FSTAT</c> after every Open, and a read-ahead READ past EOF.
+/// Sidecar paths are already absolute and normalised (<see cref="LockTarget"/> rejects <c>.</c> and <c>..</c>), and
+/// a handle's FSTAT gives the mtime of exactly the bytes read through it, so the store talks to the client's SFTP
+/// session directly. SSH.NET keeps that session API internal; it is bound by reflection once, verified against the
+/// pinned SSH.NET 2026.0.0, and the store refuses to start (with this explanation) if a different SSH.NET lacks it.
+/// </summary>
+internal static class SftpSessionRequests
+{
+    private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+    private static readonly FieldInfo? SessionField = typeof(SftpClient).GetField("_sftpSession", Instance);
+    private static readonly Type? SessionType = typeof(SftpClient).Assembly.GetType("Renci.SshNet.Sftp.ISftpSession");
+    private static readonly Type? FlagsType = typeof(SftpClient).Assembly.GetType("Renci.SshNet.Sftp.Flags");
+    private static readonly MethodInfo? Open = Method("RequestOpenAsync", typeof(string), FlagsType, typeof(CancellationToken));
+    private static readonly MethodInfo? Read = Method("RequestReadAsync", typeof(byte[]), typeof(ulong), typeof(uint), typeof(CancellationToken));
+    private static readonly MethodInfo? Write = Method("RequestWriteAsync", typeof(byte[]), typeof(ulong), typeof(byte[]), typeof(int), typeof(int), typeof(CancellationToken));
+    private static readonly MethodInfo? FStat = Method("RequestFStatAsync", typeof(byte[]), typeof(CancellationToken));
+    private static readonly MethodInfo? Close = Method("RequestCloseAsync", typeof(byte[]), typeof(CancellationToken));
+    private static readonly MethodInfo? LStat = Method("RequestLStatAsync", typeof(string), typeof(CancellationToken));
+    private static readonly MethodInfo? Remove = Method("RequestRemoveAsync", typeof(string), typeof(CancellationToken));
+    private static readonly MethodInfo? Rename = Method("RequestRenameAsync", typeof(string), typeof(string), typeof(CancellationToken));
+    private static readonly MethodInfo? PosixRename = Method("RequestPosixRename", typeof(string), typeof(string));
+
+    /// <summary>SFTP v3 open flags (SSH.NET's internal <c>Flags</c> enum has the same values).</summary>
+    [Flags]
+    public enum OpenFlags
+    {
+        /// <summary>SSH_FXF_READ.</summary>
+        Read = 1,
+
+        /// <summary>SSH_FXF_WRITE.</summary>
+        Write = 2,
+
+        /// <summary>SSH_FXF_CREAT | SSH_FXF_EXCL: fails when the file exists (atomic on OpenSSH: O_CREAT|O_EXCL).</summary>
+        CreateNew = 40,
+    }
+
+    /// <summary>True when every request this store sends is bound.</summary>
+    public static bool IsAvailable { get; } = SessionField is not null && FlagsType is not null &&
+        new[] { Open, Read, Write, FStat, Close, LStat, Remove, Rename, PosixRename }.All(m => m is not null);
+
+    /// <summary>Throws, explaining why, when the SSH.NET in use is not the one this store was verified with.</summary>
+    public static void EnsureAvailable()
+    {
+        if (!IsAvailable)
+        {
+            throw new NotSupportedException(
+                $"The sftp:// store needs SSH.NET's SFTP session requests (verified with SSH.NET 2026.0.0); {typeof(SftpClient).Assembly.GetName()} lacks them.");
+        }
+    }
+
+    public static Task<byte[]> OpenAsync(SftpClient client, string path, OpenFlags flags, CancellationToken ct) =>
+        (Task<byte[]>)Invoke(client, Open!, path, Enum.ToObject(FlagsType!, (int)flags), ct);
+
+    /// <summary>One READ; an empty array at end of file.</summary>
+    public static async Task<byte[]> ReadAsync(SftpClient client, byte[] handle, ulong offset, uint length, CancellationToken ct)
+    {
+        // SSH.NET 2026 answers with a pooled buffer (an internal IMemoryOwner<byte>): copy it out and return it to the pool.
+        var request = (Task)Invoke(client, Read!, handle, offset, length, ct);
+        await request.ConfigureAwait(false);
+        var result = request.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(request);
+        return result switch
+        {
+            byte[] bytes => bytes,
+            IMemoryOwner<byte> owner => CopyAndDispose(owner),
+            _ => throw new NotSupportedException($"Unexpected SFTP read result {result?.GetType().FullName ?? "null"}."),
+        };
+    }
+
+    private static byte[] CopyAndDispose(IMemoryOwner<byte> owner)
+    {
+        using (owner)
+        {
+            return owner.Memory.ToArray();
+        }
+    }
+
+    public static Task WriteAsync(SftpClient client, byte[] handle, byte[] data, CancellationToken ct) =>
+        (Task)Invoke(client, Write!, handle, 0UL, data, 0, data.Length, ct);
+
+    public static Task<SftpFileAttributes> FStatAsync(SftpClient client, byte[] handle, CancellationToken ct) =>
+        (Task<SftpFileAttributes>)Invoke(client, FStat!, handle, ct);
+
+    public static Task CloseAsync(SftpClient client, byte[] handle, CancellationToken ct) =>
+        (Task)Invoke(client, Close!, handle, ct);
+
+    public static Task<SftpFileAttributes> LStatAsync(SftpClient client, string path, CancellationToken ct) =>
+        (Task<SftpFileAttributes>)Invoke(client, LStat!, path, ct);
+
+    public static Task RemoveAsync(SftpClient client, string path, CancellationToken ct) =>
+        (Task)Invoke(client, Remove!, path, ct);
+
+    /// <summary>Plain RENAME (OpenSSH: link + unlink, refuses to overwrite).</summary>
+    public static Task RenameAsync(SftpClient client, string from, string to, CancellationToken ct) =>
+        (Task)Invoke(client, Rename!, from, to, ct);
+
+    /// <summary>posix-rename@openssh.com (atomic overwrite). SSH.NET only has it synchronously: it runs on the thread pool.</summary>
+    public static Task PosixRenameAsync(SftpClient client, string from, string to, CancellationToken ct) =>
+        Task.Run(() => Invoke(client, PosixRename!, from, to), ct);
+
+    private static object Invoke(SftpClient client, MethodInfo method, params object[] arguments)
+    {
+        var session = SessionField!.GetValue(client) ?? throw new SshConnectionException("Client not connected.");
+        try
+        {
+            return method.Invoke(session, arguments) ?? Task.CompletedTask;
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    private static MethodInfo? Method(string name, params Type?[] parameters) =>
+        parameters.Any(p => p is null) ? null : SessionType?.GetMethod(name, parameters!);
+}

@@ -1,0 +1,96 @@
+using LockActors.Hosting;
+using System.Text;
+
+namespace LockActors.Sftp;
+
+/// <summary>Hosting options for <c>lock-actors.stores.sftp</c> (the <c>sftp://user@host:port/path</c> store). Unset = reference.conf default.</summary>
+public sealed class SftpStoreOptions : LockStoreOptions
+{
+    /// <inheritdoc />
+    public override string Scheme => "sftp";
+
+    /// <inheritdoc />
+    protected override Type? ProviderType => typeof(SftpLockStoreProvider);
+
+    /// <summary>Login used when a URI has no <c>user@</c> part (<c>username</c>).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Private key file (<c>private-key-file</c>).</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>Private key text (<c>private-key</c>), e.g. from a secret store.</summary>
+    public string? PrivateKey { get; set; }
+
+    /// <summary>Passphrase of an encrypted private key (<c>passphrase</c>).</summary>
+    public string? Passphrase { get; set; }
+
+    /// <summary>Password (<c>password</c>).</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Pinned SHA-256 host key fingerprints (<c>host-key-sha256</c>); a server with another key is refused.</summary>
+    public IList<string> HostKeySha256 { get; } = new List<string>();
+
+    /// <summary>Accept any host key (<c>accept-any-host-key-insecure</c>): no man-in-the-middle protection. Tests only.</summary>
+    public bool? AcceptAnyHostKeyInsecure { get; set; }
+
+    /// <summary>Connect + key exchange + authentication timeout (<c>connect-timeout</c>).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Timeout of one SFTP request (<c>operation-timeout</c>).</summary>
+    public TimeSpan? OperationTimeout { get; set; }
+
+    /// <summary>SSH keep-alive interval (<c>keep-alive-interval</c>).</summary>
+    public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>Age after which a crashed writer's guard file is broken (<c>guard-stale-after</c>).</summary>
+    public TimeSpan? GuardStaleAfter { get; set; }
+
+    /// <summary>How long a renew/release waits for another writer's guard (<c>check-and-write-timeout</c>).</summary>
+    public TimeSpan? CheckAndWriteTimeout { get; set; }
+
+    /// <summary>Only targets under this absolute server path are accepted (<c>root</c>).</summary>
+    public string? Root { get; set; }
+
+    /// <inheritdoc />
+    protected override void AppendKeys(StringBuilder hocon)
+    {
+        Text(hocon, "username", Username);
+        Text(hocon, "private-key-file", PrivateKeyFile);
+        Text(hocon, "private-key", PrivateKey);
+        Text(hocon, "passphrase", Passphrase);
+        Text(hocon, "password", Password);
+        if (HostKeySha256.Count > 0)
+        {
+            hocon.Append("host-key-sha256 = [").Append(string.Join(", ", HostKeySha256.Select(Quote))).AppendLine("]");
+        }
+
+        if (AcceptAnyHostKeyInsecure is { } insecure)
+        {
+            hocon.Append("accept-any-host-key-insecure = ").AppendLine(insecure ? "on" : "off");
+        }
+
+        Time(hocon, "connect-timeout", ConnectTimeout);
+        Time(hocon, "operation-timeout", OperationTimeout);
+        Time(hocon, "keep-alive-interval", KeepAliveInterval);
+        Time(hocon, "guard-stale-after", GuardStaleAfter);
+        Time(hocon, "check-and-write-timeout", CheckAndWriteTimeout);
+        Text(hocon, "root", Root);
+    }
+
+    private static void Text(StringBuilder hocon, string key, string? value)
+    {
+        if (value is not null)
+        {
+            // Key text spans lines: HOCON quoted strings need them as escapes.
+            hocon.Append(key).Append(" = ").AppendLine(Quote(value).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal));
+        }
+    }
+
+    private static void Time(StringBuilder hocon, string key, TimeSpan? value)
+    {
+        if (value is { } v)
+        {
+            hocon.Append(key).Append(" = ").AppendLine(Duration(v));
+        }
+    }
+}
