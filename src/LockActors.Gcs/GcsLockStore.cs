@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using LockActors.Storage.Backends;
 
 namespace LockActors.Gcs;
 
@@ -18,11 +19,11 @@ namespace LockActors.Gcs;
 /// <c>Last-Modified</c> (its <c>updated</c> time in whole seconds), <c>StoreNow</c> the same reply's <c>Date</c>; both are
 /// truncated to the second, so <see cref="SidecarSnapshot.Age"/> is within ±1 s of the truth (<c>ClockResolution</c> = 1 s).</para>
 /// <para><b>Retries</b>: 429 / 408 / 5xx / timeouts / dropped connections are retried with capped, jittered backoff
-/// (<see cref="GcsRetryPolicy"/>). A conditional write whose outcome is unknown is never re-sent blindly: the store
-/// re-reads the object's metadata and decides — current generation still the expected one (or absent, for a create):
+/// (<see cref="GcsStoreSettings.Retry"/>). A conditional write whose outcome is unknown is never re-sent blindly: the
+/// store (<see cref="ConditionalWriteResolver"/>) re-reads the object's metadata and decides — current generation still the expected one (or absent, for a create):
 /// not applied, send again (still conditional, so it can win at most once); another generation whose MD5 equals the bytes
 /// this call wrote: applied, return it; anything else: lost the race. If the outcome stays unknown after
-/// <see cref="GcsRetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
+/// <see cref="RetryPolicy.MaxAttempts"/>, the call fails with <see cref="StoreUnavailableException"/>. A 412 (or, for a
 /// delete, 404) answering such a re-send is resolved the same way, because the first, delayed attempt may be what
 /// changed the object; so is a 412 to a first send (one metadata read), because the HTTP stack itself re-sends a request
 /// whose reused connection closed before replying, and the re-send of a write that landed is refused. A 412 is never
@@ -39,7 +40,7 @@ namespace LockActors.Gcs;
 public sealed class GcsLockStore : ILockStore
 {
     private const int MaxReadRounds = 5;
-    private readonly GcsJsonApi _api;
+    private readonly GcsWire _wire;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly TimeProvider _clock;
@@ -58,8 +59,11 @@ public sealed class GcsLockStore : ILockStore
             Timeout = Timeout.InfiniteTimeSpan, // each request is bounded by Settings.RequestTimeout instead
         };
         _clock = clock ?? TimeProvider.System;
-        _api = new GcsJsonApi(_http, Settings);
+        _wire = new GcsWire(_http, Settings, Requests);
     }
+
+    /// <summary>Every HTTP request this store has sent, by method (including unknown-outcome re-reads).</summary>
+    internal StoreRequestCounter Requests { get; } = new();
 
     /// <summary>The settings this store was built with.</summary>
     public GcsStoreSettings Settings { get; }
@@ -77,7 +81,7 @@ public sealed class GcsLockStore : ILockStore
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         SidecarLimits.EnsureWithinLimit(key, content.Length);
-        return ConditionalUploadAsync(key, content, expectedGeneration: 0, cancellationToken);
+        return ConditionalUploadAsync(key, content, expected: null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -85,7 +89,7 @@ public sealed class GcsLockStore : ILockStore
     {
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         return TryParseGeneration(expected, out var generation) && generation > 0
-            ? ConditionalUploadAsync(key, content, generation, cancellationToken)
+            ? ConditionalUploadAsync(key, content, expected, cancellationToken)
             : Task.FromResult<SidecarVersion?>(null); // not a version of this store: it cannot be current
     }
 
@@ -98,77 +102,40 @@ public sealed class GcsLockStore : ILockStore
         }
 
         var (bucket, name) = Locate(key);
-        var failures = 0;
-        var unknown = false;
-        var earlierAttemptUnknown = false;
-        var lastDetail = string.Empty;
-        while (true)
-        {
-            if (!unknown)
-            {
-                var deleted = await _api.DeleteAsync(bucket, name, generation, cancellationToken).ConfigureAwait(false);
-                switch (deleted.Outcome)
-                {
-                    case GcsOutcome.Ok:
-                        return true;
-                    case GcsOutcome.PreconditionFailed or GcsOutcome.ObjectNotFound when !earlierAttemptUnknown:
-                        return false;
-                    case GcsOutcome.BucketNotFound:
-                        throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
-                }
-
-                // Unknown — or a "lost" answer to a re-send, which our own earlier, delayed attempt may have caused.
-                unknown = true;
-                earlierAttemptUnknown = true;
-                lastDetail = deleted.Detail;
-            }
-
-            await BackOffOrGiveUpAsync(key, ++failures, "delete", lastDetail, cancellationToken).ConfigureAwait(false);
-            var current = await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
-            switch (current.Outcome)
-            {
-                case GcsOutcome.Unknown:
-                    lastDetail = current.Detail;
-                    continue;
-                case GcsOutcome.BucketNotFound:
-                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
-                case GcsOutcome.ObjectNotFound:
-                    return true; // the expected generation is gone; another caller could only have removed it with the same version
-                case GcsOutcome.Ok when current.Value!.Generation == generation:
-                    unknown = false; // not applied: the delete is still conditional, so sending it again is safe
-                    continue;
-                default:
-                    return false;
-            }
-        }
+        var write = new ConditionalWrite(
+            ConditionalWriteKind.Delete,
+            expected,
+            (_, ct) => _wire.DeleteAsync(key, bucket, name, generation, ct),
+            ct => ObserveAsync(key, bucket, name, expected, written: null, ct),
+            $"GCS delete of '{key}'");
+        return (await ConditionalWriteResolver.ResolveAsync(write, Settings.Retry, _clock, cancellationToken).ConfigureAwait(false)).Won;
     }
 
     /// <inheritdoc />
     public async Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default)
     {
         var (bucket, name) = Locate(key);
-        var failures = 0;
+        var budget = new RetryBudget(Settings.Retry, _clock, $"GCS read of '{key}'");
         GcsObjectInfo? pinned = null; // set when the download must be of exactly this generation (fallback path)
         for (var round = 0; round < MaxReadRounds; round++)
         {
             // An oversized object comes back as its first MaxBytes + 1 bytes (the codec refuses them as too large) with
             // its real generation, so a stale policy can still take it over by compare-and-swap.
-            var media = await RetryTransientAsync(key, () => _api.GetMediaAsync(bucket, name, pinned?.Generation, cancellationToken), () => ++failures, cancellationToken)
+            var media = await budget.ReadAsync(() => _wire.GetMediaAsync(key, bucket, name, pinned?.Generation, cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
-
-            switch (media.Outcome)
+            if (media is null)
             {
-                case GcsOutcome.ObjectNotFound when pinned is null:
+                if (pinned is null)
+                {
                     return null;
-                case GcsOutcome.ObjectNotFound:
-                    pinned = null; // that generation was replaced or deleted meanwhile: read the new state
-                    continue;
-                case GcsOutcome.BucketNotFound:
-                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
+                }
+
+                pinned = null; // that generation was replaced or deleted meanwhile: read the new state
+                continue;
             }
 
-            var (content, sentGeneration, lastModified) = media.Value!;
-            var now = media.ServerDate ?? _clock.GetUtcNow();
+            var (content, sentGeneration, lastModified, serverDate) = media;
+            var now = serverDate ?? _clock.GetUtcNow();
             var generation = sentGeneration ?? pinned?.Generation;
             if (generation is { } g && pinned?.Generation == g)
             {
@@ -182,25 +149,25 @@ public sealed class GcsLockStore : ILockStore
 
             // A proxy or GCS-compatible server stripped x-goog-generation or Last-Modified: take both from the metadata
             // (of that generation when known), then download exactly that generation if the bytes could be another one.
-            var meta = await RetryTransientAsync(key, () => _api.GetMetadataAsync(bucket, name, cancellationToken, generation), () => ++failures, cancellationToken)
+            var meta = await budget.ReadAsync(() => _wire.GetMetadataAsync(key, bucket, name, cancellationToken, generation), cancellationToken)
                 .ConfigureAwait(false);
-            switch (meta.Outcome)
+            if (meta is null)
             {
-                case GcsOutcome.ObjectNotFound when generation is null:
+                if (generation is null)
+                {
                     return null;
-                case GcsOutcome.ObjectNotFound:
-                    pinned = null;
-                    continue;
-                case GcsOutcome.BucketNotFound:
-                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
+                }
+
+                pinned = null;
+                continue;
             }
 
             if (generation is { } exact)
             {
-                return new SidecarSnapshot(content, VersionOf(exact), meta.Value!.Updated, meta.ServerDate ?? now);
+                return new SidecarSnapshot(content, VersionOf(exact), meta.Updated, meta.ServerDate ?? now);
             }
 
-            pinned = meta.Value!;
+            pinned = meta;
         }
 
         throw new StoreUnavailableException($"'{key}' changed under every one of {MaxReadRounds} consecutive reads; giving up.");
@@ -217,80 +184,42 @@ public sealed class GcsLockStore : ILockStore
         return ValueTask.CompletedTask;
     }
 
-    private async Task<SidecarVersion?> ConditionalUploadAsync(SidecarKey key, ReadOnlyMemory<byte> content, long expectedGeneration, CancellationToken cancellationToken)
+    private async Task<SidecarVersion?> ConditionalUploadAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion? expected, CancellationToken cancellationToken)
     {
         var (bucket, name) = Locate(key);
-        var operation = expectedGeneration == 0 ? "create" : "replace";
-        var failures = 0;
-        var unknown = false;
-        var lastDetail = string.Empty;
-        while (true)
-        {
-            if (!unknown)
-            {
-                var written = await _api.UploadAsync(bucket, name, content, expectedGeneration, cancellationToken).ConfigureAwait(false);
-                switch (written.Outcome)
-                {
-                    case GcsOutcome.Ok:
-                        return VersionOf(written.Value!.Generation);
-                    case GcsOutcome.PreconditionFailed:
-                        // A definite refusal: lost, unless the object refusing us is our own write — SocketsHttpHandler
-                        // transparently re-sends a request whose reused connection closed before any reply, and so do we
-                        // after an unknown outcome. One metadata read tells us. Never retried into an outage: a contended
-                        // create that finds the key gone again was beaten by a holder that has released since.
-                        return await OwnWriteBehindRefusalAsync(key, bucket, name, content, expectedGeneration, failures > 0, cancellationToken).ConfigureAwait(false);
-                    case GcsOutcome.BucketNotFound or GcsOutcome.ObjectNotFound: // an upload's only 404 is the bucket
-                        throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
-                }
-
-                unknown = true;
-                lastDetail = written.Detail;
-            }
-
-            await BackOffOrGiveUpAsync(key, ++failures, operation, lastDetail, cancellationToken).ConfigureAwait(false);
-            var current = await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
-            switch (current.Outcome)
-            {
-                case GcsOutcome.Unknown:
-                    lastDetail = current.Detail;
-                    continue;
-                case GcsOutcome.BucketNotFound:
-                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist");
-                case GcsOutcome.ObjectNotFound when expectedGeneration == 0:
-                    unknown = false; // the create did not land: sending it again is still create-if-absent
-                    continue;
-                case GcsOutcome.ObjectNotFound:
-                    return null; // the sidecar we meant to replace is gone
-            }
-
-            var info = current.Value!;
-            if (info.Generation == expectedGeneration)
-            {
-                unknown = false; // not applied: still conditional on the same generation, so at most one send can win
-                continue;
-            }
-
-            return await HoldsOurBytesAsync(bucket, name, info, content, cancellationToken).ConfigureAwait(false) ? VersionOf(info.Generation) : null;
-        }
+        var kind = expected is null ? ConditionalWriteKind.Create : ConditionalWriteKind.Replace;
+        var write = new ConditionalWrite(
+            kind,
+            expected,
+            (condition, ct) => _wire.UploadAsync(key, bucket, name, content, condition is { } version ? GenerationOf(version) : 0, ct),
+            ct => ObserveAsync(key, bucket, name, expected, content, ct),
+            $"GCS {(expected is null ? "create" : "replace")} of '{key}'");
+        return (await ConditionalWriteResolver.ResolveAsync(write, Settings.Retry, _clock, cancellationToken).ConfigureAwait(false)).Version;
     }
 
-    private async Task<SidecarVersion?> OwnWriteBehindRefusalAsync(
-        SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, long expectedGeneration, bool earlierAttemptUnknown, CancellationToken cancellationToken)
+    /// <summary>A metadata re-read for the resolver; the bytes are compared (MD5, else a download) only for a generation
+    /// other than the expected one, the only kind our write can have made.</summary>
+    private async Task<Observation> ObserveAsync(
+        SidecarKey key, string bucket, string name, SidecarVersion? expected, ReadOnlyMemory<byte>? written, CancellationToken cancellationToken)
     {
-        // The 412 itself was definitive, so an absent object or another writer's bytes mean lost: had our own write
-        // landed, nobody else could have removed it by now. After an unknown attempt the check must succeed (our write
-        // may be the one refusing us); after a first send an inconclusive check reports the refusal (never a win).
-        var failures = 0;
-        var current = earlierAttemptUnknown
-            ? await RetryTransientAsync(key, () => _api.GetMetadataAsync(bucket, name, cancellationToken), () => ++failures, cancellationToken).ConfigureAwait(false)
-            : await _api.GetMetadataAsync(bucket, name, cancellationToken).ConfigureAwait(false);
-        return current.Outcome == GcsOutcome.Ok && current.Value!.Generation != expectedGeneration &&
-               await HoldsOurBytesAsync(bucket, name, current.Value, content, cancellationToken).ConfigureAwait(false)
-            ? VersionOf(current.Value.Generation)
-            : null;
+        var read = await _wire.GetMetadataAsync(key, bucket, name, cancellationToken).ConfigureAwait(false);
+        if (read.TransientFailure is { } failure)
+        {
+            return Observation.Unknown(failure, read.Error);
+        }
+
+        if (read.Value is not { } info)
+        {
+            return Observation.Absent();
+        }
+
+        var version = VersionOf(info.Generation);
+        var ours = written is { } bytes && version != expected &&
+                   await HoldsOurBytesAsync(key, bucket, name, info, bytes, cancellationToken).ConfigureAwait(false);
+        return Observation.Present(version, ours);
     }
 
-    private async Task<bool> HoldsOurBytesAsync(string bucket, string name, GcsObjectInfo info, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    private async Task<bool> HoldsOurBytesAsync(SidecarKey key, string bucket, string name, GcsObjectInfo info, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         if (info.Size != content.Length)
         {
@@ -299,39 +228,13 @@ public sealed class GcsLockStore : ILockStore
 
         return info.Md5Base64 is { } stored
             ? string.Equals(stored, Convert.ToBase64String(MD5.HashData(content.Span)), StringComparison.Ordinal)
-            : await ContentEqualsAsync(bucket, name, info.Generation, content, cancellationToken).ConfigureAwait(false);
+            : await ContentEqualsAsync(key, bucket, name, info.Generation, content, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<bool> ContentEqualsAsync(string bucket, string name, long generation, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    private async Task<bool> ContentEqualsAsync(SidecarKey key, string bucket, string name, long generation, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var media = await _api.GetMediaAsync(bucket, name, generation, cancellationToken).ConfigureAwait(false);
-        return media.Outcome == GcsOutcome.Ok && media.Value!.Content.AsSpan().SequenceEqual(content.Span);
-    }
-
-    private async Task<GcsResult<T>> RetryTransientAsync<T>(SidecarKey key, Func<Task<GcsResult<T>>> send, Func<int> nextFailure, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await send().ConfigureAwait(false);
-            if (result.Outcome != GcsOutcome.Unknown)
-            {
-                return result;
-            }
-
-            await BackOffOrGiveUpAsync(key, nextFailure(), "read", result.Detail, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task BackOffOrGiveUpAsync(SidecarKey key, int failures, string operation, string detail, CancellationToken cancellationToken)
-    {
-        if (failures >= Settings.Retry.MaxAttempts)
-        {
-            var state = operation == "read" ? "could not be read" : "has an unknown outcome";
-            throw new StoreUnavailableException(
-                $"GCS {operation} of '{key}' {state} after {failures} transient failure(s); last: {detail}");
-        }
-
-        await Task.Delay(Settings.Retry.BackoffFor(failures), _clock, cancellationToken).ConfigureAwait(false);
+        var media = await _wire.GetMediaAsync(key, bucket, name, generation, cancellationToken).ConfigureAwait(false);
+        return media.Value is { } found && found.Content.AsSpan().SequenceEqual(content.Span);
     }
 
     private static (string Bucket, string Name) Locate(SidecarKey key)
@@ -349,7 +252,7 @@ public sealed class GcsLockStore : ILockStore
         return (key.Authority, key.ObjectName);
     }
 
-    private static SidecarVersion VersionOf(long generation) => new(generation.ToString(CultureInfo.InvariantCulture));
+    private static SidecarVersion VersionOf(long generation) => GcsWire.VersionOf(generation);
 
     private static bool TryParseGeneration(SidecarVersion version, out long generation) =>
         long.TryParse(version.Value, NumberStyles.None, CultureInfo.InvariantCulture, out generation);

@@ -1,32 +1,23 @@
 using Akka.Configuration;
-using LockActors.Storage;
+using LockActors.Configuration;
 
 namespace LockActors.Gcs;
 
-/// <summary>Maps <c>lock-actors.stores.gs</c> onto <see cref="GcsStoreSettings"/>.</summary>
+/// <summary>Maps <c>lock-actors.stores.gs</c> onto <see cref="GcsStoreSettings"/>, through its <c>With*</c> copies only.</summary>
 internal static class GcsStoreConfig
 {
-    public static GcsStoreSettings Read(Config section)
+    private const string Path = "lock-actors.stores.gs";
+
+    public static GcsStoreSettings Read(Config section) => StoreSectionReader.Read(Path, section, () =>
     {
         var defaults = GcsStoreSettings.Default;
-        try
-        {
-            var endpoint = section.GetString("endpoint", string.Empty);
-            var retry = new GcsRetryPolicy(
-                section.GetInt("retry.max-attempts", defaults.Retry.MaxAttempts),
-                section.GetTimeSpan("retry.initial-backoff", defaults.Retry.InitialBackoff),
-                section.GetTimeSpan("retry.max-backoff", defaults.Retry.MaxBackoff));
-            return new GcsStoreSettings(
-                string.IsNullOrWhiteSpace(endpoint) ? null : new Uri(endpoint, UriKind.Absolute),
-                Credentials(section),
-                section.GetTimeSpan("request-timeout", defaults.RequestTimeout),
-                retry);
-        }
-        catch (Exception e) when (e is ArgumentException or UriFormatException)
-        {
-            throw new ArgumentException($"lock-actors.stores.gs: {e.Message}", "lock-actors.stores.gs", e);
-        }
-    }
+        var endpoint = section.GetString("endpoint", string.Empty);
+        var settings = string.IsNullOrWhiteSpace(endpoint) ? defaults : defaults.WithEndpoint(new Uri(endpoint, UriKind.Absolute));
+        return settings
+            .WithCredentials(Credentials(section))
+            .WithRequestTimeout(section.GetTimeSpan("request-timeout", defaults.RequestTimeout))
+            .WithRetry(StoreSectionReader.Retry(section, defaults.Retry));
+    });
 
     private static GcsCredentials Credentials(Config section)
     {
@@ -37,11 +28,11 @@ internal static class GcsStoreConfig
         {
             "application-default" => GcsCredentials.ApplicationDefault(),
             "service-account-file" when !string.IsNullOrWhiteSpace(file) => GcsCredentials.FromServiceAccountFile(file),
-            "service-account-file" => throw new ArgumentException("credentials = service-account-file needs service-account-file = \"/path/key.json\"."),
+            "service-account-file" => throw new ArgumentException("credentials = service-account-file needs service-account-file = \"/path/key.json\".", "service-account-file"),
             "access-token" when !string.IsNullOrEmpty(token) => GcsCredentials.FromAccessToken(token),
-            "access-token" => throw new ArgumentException("credentials = access-token needs access-token = \"...\"."),
+            "access-token" => throw new ArgumentException("credentials = access-token needs access-token = \"...\".", "access-token"),
             "none" => GcsCredentials.None,
-            _ => throw new ArgumentException($"credentials must be application-default | service-account-file | access-token | none, not '{kind}'."),
+            _ => throw new ArgumentException($"credentials must be application-default | service-account-file | access-token | none, not '{kind}'.", "credentials"),
         };
     }
 }

@@ -1,6 +1,5 @@
-using LockActors.Hosting;
-using System.Globalization;
 using System.Text;
+using LockActors.Hosting;
 
 namespace LockActors.Gcs;
 
@@ -32,14 +31,8 @@ public sealed class GcsStoreOptions : LockStoreOptions
     /// <summary>One HTTP request's timeout (<c>request-timeout</c>).</summary>
     public TimeSpan? RequestTimeout { get; set; }
 
-    /// <summary>Requests one store call may spend on transient failures (<c>retry.max-attempts</c>).</summary>
-    public int? RetryMaxAttempts { get; set; }
-
-    /// <summary>Bound of the first randomised retry wait (<c>retry.initial-backoff</c>).</summary>
-    public TimeSpan? RetryInitialBackoff { get; set; }
-
-    /// <summary>Cap of any retry wait (<c>retry.max-backoff</c>).</summary>
-    public TimeSpan? RetryMaxBackoff { get; set; }
+    /// <summary>How transient failures are retried (<c>retry { max-attempts, initial-backoff, max-backoff }</c>).</summary>
+    public RetryOptions? Retry { get; set; }
 
     /// <inheritdoc />
     protected override void AppendKeys(StringBuilder hocon)
@@ -64,24 +57,7 @@ public sealed class GcsStoreOptions : LockStoreOptions
             hocon.Append("access-token = ").AppendLine(Quote(AccessToken));
         }
 
-        if (RequestTimeout is { } timeout)
-        {
-            hocon.Append("request-timeout = ").AppendLine(Duration(timeout));
-        }
-
-        if (RetryMaxAttempts is { } attempts)
-        {
-            hocon.Append("retry.max-attempts = ").AppendLine(attempts.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (RetryInitialBackoff is { } initial)
-        {
-            hocon.Append("retry.initial-backoff = ").AppendLine(Duration(initial));
-        }
-
-        if (RetryMaxBackoff is { } max)
-        {
-            hocon.Append("retry.max-backoff = ").AppendLine(Duration(max));
-        }
+        AppendDuration(hocon, "request-timeout", RequestTimeout);
+        AppendRetry(hocon, Retry);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using LockActors.Storage.Backends;
 
 namespace LockActors.S3;
 
@@ -33,7 +34,7 @@ public sealed record S3EndpointProfile(
 /// ignore them (npm s3rver), answer 501 (OpenStack Swift s3api), or ignore only <c>DELETE If-Match</c> (Ceph RGW 16.2).
 /// Costs 7–8 requests, once per bucket and store.
 /// </summary>
-internal sealed class S3EndpointProbe(S3ObjectApi api)
+internal sealed class S3EndpointProbe(S3Wire api)
 {
     public const string ScratchPrefix = ".lockactors-probe/";
 
@@ -48,7 +49,7 @@ internal sealed class S3EndpointProbe(S3ObjectApi api)
         {
             // 1. a plain conditional create of a fresh key must work at all
             var first = Require(await Put(key, bucket, name, "probe-1", ifMatch: null, ifNoneMatch: true, ct).ConfigureAwait(false), "PUT If-None-Match: * on a fresh key");
-            if (first.Result != S3WriteResult.Written)
+            if (first is not { Outcome: WriteOutcome.Applied })
             {
                 findings.Add($"PUT If-None-Match: * on a fresh key answered {Describe(first)}: conditional create is not supported");
                 return new S3EndpointProfile(api.EndpointName, bucket, true, false, false, false, true, findings);
@@ -56,41 +57,47 @@ internal sealed class S3EndpointProbe(S3ObjectApi api)
 
             // 2. a second conditional create of the same key must be refused
             var second = Require(await Put(key, bucket, name, "probe-2", ifMatch: null, ifNoneMatch: true, ct).ConfigureAwait(false), "second PUT If-None-Match: *");
-            createEnforced = second.Result == S3WriteResult.PreconditionFailed;
+            createEnforced = second?.Outcome == WriteOutcome.Refused;
             findings.Add(createEnforced
                 ? "PUT If-None-Match: * on an existing key: 412 (enforced)"
                 : $"PUT If-None-Match: * on an existing key answered {Describe(second)}: the endpoint IGNORES atomic create");
-            var current = second.Result == S3WriteResult.Written ? second.ETag! : first.ETag!;
+            var current = (second is { Outcome: WriteOutcome.Applied } ? second.Value.Version : first.Value.Version)!.Value.Value;
 
             // 3. If-Match with a wrong ETag must be refused
             var wrong = Require(await Put(key, bucket, name, "probe-3", S3ETag.ForIfMatch(wrongEtag, true), false, ct).ConfigureAwait(false), "PUT If-Match <wrong etag>");
-            var wrongRefused = wrong.Result == S3WriteResult.PreconditionFailed;
+            var wrongRefused = wrong?.Outcome == WriteOutcome.Refused;
             findings.Add(wrongRefused
                 ? "PUT If-Match <wrong etag>: 412 (enforced)"
                 : $"PUT If-Match <wrong etag> answered {Describe(wrong)}: the endpoint IGNORES compare-and-swap");
-            if (wrong.Result == S3WriteResult.Written)
+            if (wrong is { Outcome: WriteOutcome.Applied })
             {
-                current = wrong.ETag!;
+                current = wrong.Value.Version!.Value.Value;
             }
 
             // 4. If-Match with the current ETag must be accepted: quoted (RFC 7232, AWS) or bare (Ceph RGW 16.2)
             var matched = Require(await Put(key, bucket, name, "probe-4", S3ETag.ForIfMatch(current, true), false, ct).ConfigureAwait(false), "PUT If-Match <current etag>");
-            if (matched.Result == S3WriteResult.PreconditionFailed)
+            if (matched?.Outcome == WriteOutcome.Refused)
             {
                 matched = Require(await Put(key, bucket, name, "probe-5", S3ETag.ForIfMatch(current, false), false, ct).ConfigureAwait(false), "PUT If-Match <bare current etag>");
                 quoted = false;
             }
 
-            var matchAccepted = matched.Result == S3WriteResult.Written;
+            var matchAccepted = matched?.Outcome == WriteOutcome.Applied;
             findings.Add(matchAccepted
                 ? $"PUT If-Match <current etag>: accepted {(quoted ? "quoted" : "only unquoted")}"
                 : $"PUT If-Match <current etag> answered {Describe(matched)} in both quoted and bare forms: compare-and-swap unusable");
             replaceEnforced = wrongRefused && matchAccepted;
 
             // 5. DELETE If-Match with a wrong ETag must leave the object in place
-            var delete = await api.DeleteAsync(key, bucket, name, S3ETag.ForIfMatch(wrongEtag, quoted), ct).ConfigureAwait(false);
-            var stillThere = await api.GetAsync(key, bucket, name, ct).ConfigureAwait(false) is not null;
-            deleteEnforced = delete.Result == S3WriteResult.PreconditionFailed && stillThere;
+            var delete = Require(await Supported(api.DeleteAsync(key, bucket, name, S3ETag.ForIfMatch(wrongEtag, quoted), ct)).ConfigureAwait(false), "DELETE If-Match <wrong etag>");
+            var read = await api.GetAsync(key, bucket, name, ct).ConfigureAwait(false);
+            if (read.TransientFailure is { } failure)
+            {
+                throw new StoreUnavailableException($"S3 endpoint probe of {api.EndpointName} could not finish (GET after DELETE If-Match: {failure}); it will run again on the next write.", read.Error);
+            }
+
+            var stillThere = read.Value is not null;
+            deleteEnforced = delete?.Outcome == WriteOutcome.Refused && stillThere;
             findings.Add(deleteEnforced
                 ? "DELETE If-Match <wrong etag>: 412, object kept (conditional delete honoured)"
                 : $"DELETE If-Match <wrong etag> answered {Describe(delete)}, object {(stillThere ? "kept" : "DELETED")}: conditional delete not honoured, releases use tombstones");
@@ -102,19 +109,33 @@ internal sealed class S3EndpointProbe(S3ObjectApi api)
         }
     }
 
-    private Task<S3WriteOutcome> Put(SidecarKey key, string bucket, string name, string body, string? ifMatch, bool ifNoneMatch, CancellationToken ct) =>
-        api.PutAsync(key, bucket, name, Encoding.UTF8.GetBytes(body), ifMatch, ifNoneMatch, ct);
+    /// <summary>One probe PUT; null when the endpoint answered that it does not implement the condition (501).</summary>
+    private Task<WriteResult?> Put(SidecarKey key, string bucket, string name, string body, string? ifMatch, bool ifNoneMatch, CancellationToken ct) =>
+        Supported(api.PutAsync(key, bucket, name, Encoding.UTF8.GetBytes(body), ifMatch, ifNoneMatch, ct));
 
-    private S3WriteOutcome Require(S3WriteOutcome outcome, string step) =>
-        outcome.Result == S3WriteResult.Unknown
-            ? throw new StoreUnavailableException($"S3 endpoint probe of {api.EndpointName} could not finish ({step}: {S3ObjectApi.Describe(outcome.Error!)}); it will run again on the next write.", outcome.Error)
+    private static async Task<WriteResult?> Supported(Task<WriteResult> request)
+    {
+        try
+        {
+            return await request.ConfigureAwait(false);
+        }
+        catch (StoreNotSafeException)
+        {
+            return null;
+        }
+    }
+
+    private WriteResult? Require(WriteResult? outcome, string step) =>
+        outcome is { Outcome: WriteOutcome.Unknown } unknown
+            ? throw new StoreUnavailableException($"S3 endpoint probe of {api.EndpointName} could not finish ({step}: {unknown.Detail}); it will run again on the next write.", unknown.Error)
             : outcome;
 
-    private static string Describe(S3WriteOutcome outcome) => outcome.Result switch
+    private static string Describe(WriteResult? outcome) => outcome switch
     {
-        S3WriteResult.Written => "success (2xx)",
-        S3WriteResult.PreconditionFailed => "412",
-        _ => outcome.Error is { } e ? S3ObjectApi.Describe(e) : outcome.Result.ToString(),
+        null => "501 Not Implemented",
+        { Outcome: WriteOutcome.Applied } => "success (2xx)",
+        { Outcome: WriteOutcome.Refused } => outcome.Value.Detail,
+        _ => outcome.Value.Detail,
     };
 
     private async Task CleanUpAsync(SidecarKey key, string bucket, string name)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
+using LockActors.Storage.Backends;
 
 namespace LockActors.S3;
 
@@ -18,11 +19,11 @@ namespace LockActors.S3;
 /// a read returns null, a create replaces the tombstone by compare-and-swap (3 requests: the refused create, a GET,
 /// the CAS), a replace against a tombstone fails. Every mode recognises tombstones, so mixed fleets interoperate.</para>
 /// <para><b>Unknown outcomes</b>: a conditional write answered with 5xx, 409, a timeout or a broken connection may have
-/// applied. It is never re-sent blindly: the store re-reads the object and decides: our exact bytes are there →
-/// success; the expected state is still there → the write did not apply, send it again (it is conditional, so it
-/// can never apply twice); anything else → lost. A definite refusal (412) is never retried into an error: a refused
+/// applied. It is never re-sent blindly: <see cref="ConditionalWriteResolver"/> re-reads the object and decides: our
+/// exact bytes are there → success; the expected state is still there → the write did not apply, send it again (it is
+/// conditional, so it can never apply twice); anything else → lost. A definite refusal (412) is never retried into an error: a refused
 /// create that finds the key gone again was beaten by a holder that has released since (null). Still unknown after
-/// <see cref="S3StoreSettings.UnknownOutcomeAttempts"/> → <see cref="StoreUnavailableException"/>. The SDK's own
+/// the <see cref="S3StoreSettings.Retry"/> policy's attempts → <see cref="StoreUnavailableException"/>. The SDK's own
 /// retries are off. A refused (412) create or replace is also checked this way, because a transport-level re-send
 /// of a write that landed is refused too. Deciding by content relies on the lock metadata being unique per write
 /// (it holds a lock id and timestamps; tombstones a nonce): a create or replace whose exact bytes are already
@@ -49,7 +50,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     private readonly TimeProvider _clock;
     private readonly S3HttpClientFactory _http;
     private readonly AmazonS3Client _client;
-    private readonly S3ObjectApi _api;
+    private readonly S3Wire _wire;
     private readonly S3EndpointProbe _probe;
     private readonly ConcurrentDictionary<string, Lazy<Task<S3EndpointProfile>>> _profiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
@@ -68,14 +69,13 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     internal S3LockStore(S3StoreSettings? settings, Action<string>? warn, TimeProvider? clock, HttpMessageHandler? transport)
     {
         _settings = settings ?? S3StoreSettings.Default;
-        _settings.Validate();
         _warn = warn ?? (message => Trace.TraceWarning(message));
         _clock = clock ?? TimeProvider.System;
         _http = new S3HttpClientFactory(_settings, Requests, transport);
         _client = CreateClient(_settings, _http);
         var endpointName = _settings.ServiceUrl ?? $"AWS S3 {_settings.Region}";
-        _api = new S3ObjectApi(_client, _settings, endpointName);
-        _probe = new S3EndpointProbe(_api);
+        _wire = new S3Wire(_client, endpointName);
+        _probe = new S3EndpointProbe(_wire);
         _capabilities = CapabilitiesWith(_settings.ConditionalDelete switch
         {
             S3ConditionalDeleteMode.Native => "DELETE If-Match",
@@ -87,8 +87,8 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     /// <summary>The settings this store was built with.</summary>
     public S3StoreSettings Settings => _settings;
 
-    /// <summary>Every HTTP request this store has sent (including probes and unknown-outcome re-reads).</summary>
-    public S3RequestCounter Requests { get; } = new();
+    /// <summary>Every HTTP request this store has sent, by method (including probes and unknown-outcome re-reads).</summary>
+    internal StoreRequestCounter Requests { get; } = new();
 
     /// <inheritdoc />
     /// <remarks>All three primitives are atomic on an endpoint that passes the probe: delete natively or through
@@ -110,60 +110,18 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     /// <inheritdoc />
     public async Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        var (bucket, name) = Locate(key);
+        Locate(key);
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         var profile = await WritableProfileAsync(key, cancellationToken).ConfigureAwait(false);
-        Exception? lastError = null;
-        for (var attempt = 1; attempt <= _settings.UnknownOutcomeAttempts; attempt++)
-        {
-            var put = await _api.PutAsync(key, bucket, name, content, ifMatch: null, ifNoneMatch: true, cancellationToken).ConfigureAwait(false);
-            switch (put.Result)
-            {
-                case S3WriteResult.Written:
-                    return new SidecarVersion(put.ETag!);
-                case S3WriteResult.NotSupported:
-                    throw NotSafe(put);
-                case S3WriteResult.Unknown:
-                    lastError = put.Error;
-                    break;
-            }
-
-            // Refused (412) or unknown: look at what is there now.
-            var current = await _api.GetAsync(key, bucket, name, cancellationToken).ConfigureAwait(false);
-            if (current is null)
-            {
-                if (put.Result == S3WriteResult.PreconditionFailed)
-                {
-                    // A definite refusal: a sidecar existed when the server decided, and has been released since (an
-                    // endpoint with conditional DELETE really flips between present and absent). Lost, not unknown:
-                    // our own earlier write, had it landed, could not have been removed by anyone else.
-                    return null;
-                }
-
-                // Unknown and absent: our create did not apply; creating again is still create-if-absent.
-                await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            if (current.HasContent(content.Span))
-            {
-                // Our own bytes: this call's write landed (an unknown outcome, or a re-send below the SDK answered 412).
-                return new SidecarVersion(current.ETag);
-            }
-
-            return current.IsTombstone
-                ? await ReplaceAsync(key, bucket, name, content, current.ETag, profile, cancellationToken).ConfigureAwait(false)
-                : null;
-        }
-
-        throw Unknown(key, "create", lastError);
+        return (await ResolveAsync(key, ConditionalWriteKind.Create, null, content, profile, cancellationToken).ConfigureAwait(false)).Version;
     }
 
     /// <inheritdoc />
     public async Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default)
     {
         var (bucket, name) = Locate(key);
-        var current = await _api.GetAsync(key, bucket, name, cancellationToken).ConfigureAwait(false);
+        var budget = new RetryBudget(_settings.Retry, TimeProvider.System, $"S3 read of '{key}' on {_wire.EndpointName}");
+        var current = await budget.ReadAsync(() => _wire.GetAsync(key, bucket, name, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
             return null;
@@ -180,55 +138,22 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     public async Task<SidecarVersion?> TryReplaceAsync(
         SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default)
     {
-        var (bucket, name) = Locate(key);
+        Locate(key);
         SidecarLimits.EnsureWithinLimit(key, content.Length);
         var profile = await WritableProfileAsync(key, cancellationToken).ConfigureAwait(false);
-        return await ReplaceAsync(key, bucket, name, content, expected.Value, profile, cancellationToken).ConfigureAwait(false);
+        return (await ResolveAsync(key, ConditionalWriteKind.Replace, expected, content, profile, cancellationToken).ConfigureAwait(false)).Version;
     }
 
     /// <inheritdoc />
     public async Task<bool> TryDeleteAsync(SidecarKey key, SidecarVersion expected, CancellationToken cancellationToken = default)
     {
-        var (bucket, name) = Locate(key);
+        Locate(key);
         var profile = await WritableProfileAsync(key, cancellationToken).ConfigureAwait(false);
-        if (!UsesNativeDelete(profile))
-        {
+        var resolution = UsesNativeDelete(profile)
+            ? await ResolveAsync(key, ConditionalWriteKind.Delete, expected, ReadOnlyMemory<byte>.Empty, profile, cancellationToken).ConfigureAwait(false)
             // A stale holder's release can only overwrite its own version: a newer lock makes the CAS fail.
-            var tombstone = S3Tombstone.Create(_clock.GetUtcNow());
-            return await ReplaceAsync(key, bucket, name, tombstone, expected.Value, profile, cancellationToken).ConfigureAwait(false) is not null;
-        }
-
-        Exception? lastError = null;
-        for (var attempt = 1; attempt <= _settings.UnknownOutcomeAttempts; attempt++)
-        {
-            var delete = await _api.DeleteAsync(key, bucket, name, S3ETag.ForIfMatch(expected.Value, profile.IfMatchQuoted), cancellationToken).ConfigureAwait(false);
-            switch (delete.Result)
-            {
-                case S3WriteResult.Written:
-                    return true;
-                case S3WriteResult.PreconditionFailed or S3WriteResult.NotFound:
-                    return false;
-                case S3WriteResult.NotSupported:
-                    throw NotSafe(delete);
-            }
-
-            lastError = delete.Error;
-            var current = await _api.GetAsync(key, bucket, name, cancellationToken).ConfigureAwait(false);
-            if (current is null)
-            {
-                // Gone, but by our request or by another holder of the same version? Only the server knew.
-                throw Unknown(key, "conditional delete", lastError);
-            }
-
-            if (current.ETag != expected.Value)
-            {
-                return false;
-            }
-
-            await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
-        }
-
-        throw Unknown(key, "conditional delete", lastError);
+            : await ResolveAsync(key, ConditionalWriteKind.Replace, expected, S3Tombstone.Create(_clock.GetUtcNow()), profile, cancellationToken).ConfigureAwait(false);
+        return resolution.Won;
     }
 
     /// <inheritdoc />
@@ -239,51 +164,41 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Compare-and-swap overwrite of the version <paramref name="expectedETag"/>, resolving unknown outcomes by re-reading.</summary>
-    private async Task<SidecarVersion?> ReplaceAsync(
-        SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, string expectedETag, S3EndpointProfile profile, CancellationToken ct)
+    /// <summary>One conditional PUT (or, for <see cref="ConditionalWriteKind.Delete"/>, DELETE) settled by the shared resolver.</summary>
+    private Task<WriteResolution> ResolveAsync(
+        SidecarKey key, ConditionalWriteKind kind, SidecarVersion? expected, ReadOnlyMemory<byte> content, S3EndpointProfile profile, CancellationToken ct)
     {
-        var unknown = false;
-        Exception? lastError = null;
-        for (var attempt = 1; attempt <= _settings.UnknownOutcomeAttempts; attempt++)
+        var (bucket, name) = Locate(key);
+        var write = new ConditionalWrite(
+            kind,
+            expected,
+            (condition, c) => kind == ConditionalWriteKind.Delete
+                ? _wire.DeleteAsync(key, bucket, name, S3ETag.ForIfMatch(condition!.Value.Value, profile.IfMatchQuoted), c)
+                : _wire.PutAsync(key, bucket, name, content, condition is { } v ? S3ETag.ForIfMatch(v.Value, profile.IfMatchQuoted) : null, ifNoneMatch: condition is null, c),
+            c => ObserveAsync(key, bucket, name, kind == ConditionalWriteKind.Delete ? null : content, c),
+            $"S3 {kind.ToString().ToLowerInvariant()} of '{key}' on {_wire.EndpointName}");
+        return ConditionalWriteResolver.ResolveAsync(write, _settings.Retry, TimeProvider.System, ct);
+    }
+
+    /// <summary>A re-read for the resolver. A tombstone reads as absent, with its ETag for a create to replace it by
+    /// compare-and-swap; our own bytes (a tombstone release's too) are recognised first.</summary>
+    private async Task<Observation> ObserveAsync(SidecarKey key, string bucket, string name, ReadOnlyMemory<byte>? written, CancellationToken ct)
+    {
+        var read = await _wire.GetAsync(key, bucket, name, ct).ConfigureAwait(false);
+        if (read.TransientFailure is { } failure)
         {
-            var put = await _api.PutAsync(key, bucket, name, content, S3ETag.ForIfMatch(expectedETag, profile.IfMatchQuoted), ifNoneMatch: false, ct).ConfigureAwait(false);
-            switch (put.Result)
-            {
-                case S3WriteResult.Written:
-                    return new SidecarVersion(put.ETag!);
-                case S3WriteResult.NotSupported:
-                    throw NotSafe(put);
-                case S3WriteResult.NotFound when !unknown:
-                    return null;
-                case S3WriteResult.Unknown:
-                    unknown = true;
-                    lastError = put.Error;
-                    break;
-            }
-
-            // Unknown, or refused (412): the refusal may be for a re-send of a write that already landed (after an
-            // unknown attempt, or re-sent by the HTTP stack after a dropped connection), so look before deciding.
-            var current = await _api.GetAsync(key, bucket, name, ct).ConfigureAwait(false);
-            if (current is null)
-            {
-                return null;
-            }
-
-            if (current.HasContent(content.Span))
-            {
-                return new SidecarVersion(current.ETag);
-            }
-
-            if (current.ETag != expectedETag || put.Result == S3WriteResult.PreconditionFailed)
-            {
-                return null;
-            }
-
-            await BackoffAsync(attempt, ct).ConfigureAwait(false);
+            return Observation.Unknown(failure, read.Error);
         }
 
-        throw Unknown(key, "compare-and-swap write", lastError);
+        if (read.Value is not { } current)
+        {
+            return Observation.Absent();
+        }
+
+        var version = new SidecarVersion(current.ETag);
+        return written is { } ours && current.HasContent(ours.Span) ? Observation.Present(version, holdsOurWrite: true)
+            : current.IsTombstone ? Observation.Absent(placeholder: version)
+            : Observation.Present(version, holdsOurWrite: false);
     }
 
     private bool UsesNativeDelete(S3EndpointProfile profile) => _settings.ConditionalDelete switch
@@ -330,7 +245,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
         if (_settings.Probe == S3ProbeMode.Off)
         {
             return Task.FromResult(new S3EndpointProfile(
-                _api.EndpointName, bucket, Verified: false, CreateEnforced: true, ReplaceEnforced: true,
+                _wire.EndpointName, bucket, Verified: false, CreateEnforced: true, ReplaceEnforced: true,
                 DeleteEnforced: _settings.ConditionalDelete == S3ConditionalDeleteMode.Native,
                 IfMatchQuoted: _settings.ServiceUrl is null, ["not probed (probe = off); assumed: conditional writes enforced"]));
         }
@@ -383,16 +298,6 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
         return (key.Authority, key.ObjectName);
     }
 
-    private StoreNotSafeException NotSafe(S3WriteOutcome outcome) =>
-        new($"S3 endpoint {_api.EndpointName} rejected a conditional request as unsupported ({S3ObjectApi.Describe(outcome.Error!)}); it cannot hold locks.");
-
-    private StoreUnavailableException Unknown(SidecarKey key, string operation, Exception? lastError) =>
-        new($"The outcome of the {operation} of '{key}' on S3 endpoint {_api.EndpointName} is still unknown after " +
-            $"{_settings.UnknownOutcomeAttempts} attempt(s) and re-reads (last error: {(lastError is null ? "none" : S3ObjectApi.Describe(lastError))}).", lastError);
-
-    private Task BackoffAsync(int attempt, CancellationToken ct) =>
-        Task.Delay(_settings.RetryBackoff * Math.Pow(2, attempt - 1), ct);
-
     private static AmazonS3Client CreateClient(S3StoreSettings settings, S3HttpClientFactory http)
     {
         var config = new AmazonS3Config
@@ -407,7 +312,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
             MaxErrorRetry = 0,
             MaxStaleConnectionRetries = 0,
             // The SDK learns the endpoint's clock offset from every response's Date and signs with the corrected time; the
-            // one re-send after a skew refusal is the store's (S3ObjectApi.SendAsync). Explicitly on for this client, so
+            // one re-send after a skew refusal is the store's (S3Wire.SendAsync). Explicitly on for this client, so
             // AWS_DISABLE_CLOCK_SKEW_CORRECTION / a profile's disable_clock_skew_correction cannot break a skewed host.
             DisableClockSkewCorrection = false,
             // Flexible checksums (SDK default) make Ceph RGW 16.2 answer 400 XAmzContentSHA256Mismatch.

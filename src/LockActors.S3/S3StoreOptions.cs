@@ -1,6 +1,5 @@
-using LockActors.Hosting;
-using System.Globalization;
 using System.Text;
+using LockActors.Hosting;
 
 namespace LockActors.S3;
 
@@ -43,58 +42,22 @@ public sealed class S3StoreOptions : LockStoreOptions
     /// <summary>TCP connect timeout (<c>connect-timeout</c>).</summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
-    /// <summary>Extra attempts of a failed read (<c>read-retries</c>).</summary>
-    public int? ReadRetries { get; set; }
-
-    /// <summary>Re-read-and-decide rounds for a conditional write with an unknown outcome (<c>unknown-outcome-attempts</c>).</summary>
-    public int? UnknownOutcomeAttempts { get; set; }
-
-    /// <summary>First pause between retries (<c>retry-backoff</c>).</summary>
-    public TimeSpan? RetryBackoff { get; set; }
+    /// <summary>How transient failures are retried (<c>retry { max-attempts, initial-backoff, max-backoff }</c>).</summary>
+    public RetryOptions? Retry { get; set; }
 
     /// <inheritdoc />
     protected override void AppendKeys(StringBuilder hocon)
     {
-        Text(hocon, "region", Region);
-        Text(hocon, "service-url", ServiceUrl);
-        if (ForcePathStyle is { } pathStyle)
-        {
-            hocon.Append("force-path-style = ").AppendLine(pathStyle ? "on" : "off");
-        }
-
-        Text(hocon, "access-key", AccessKey);
-        Text(hocon, "secret-key", SecretKey);
-        Text(hocon, "session-token", SessionToken);
-        Text(hocon, "probe", Probe?.ToString().ToLowerInvariant());
-        Text(hocon, "conditional-delete", ConditionalDelete?.ToString().ToLowerInvariant());
-        Time(hocon, "request-timeout", RequestTimeout);
-        Time(hocon, "connect-timeout", ConnectTimeout);
-        Number(hocon, "read-retries", ReadRetries);
-        Number(hocon, "unknown-outcome-attempts", UnknownOutcomeAttempts);
-        Time(hocon, "retry-backoff", RetryBackoff);
-    }
-
-    private static void Text(StringBuilder hocon, string key, string? value)
-    {
-        if (value is not null)
-        {
-            hocon.Append(key).Append(" = ").AppendLine(Quote(value));
-        }
-    }
-
-    private static void Time(StringBuilder hocon, string key, TimeSpan? value)
-    {
-        if (value is { } v)
-        {
-            hocon.Append(key).Append(" = ").AppendLine(Duration(v));
-        }
-    }
-
-    private static void Number(StringBuilder hocon, string key, int? value)
-    {
-        if (value is { } v)
-        {
-            hocon.Append(key).Append(" = ").AppendLine(v.ToString(CultureInfo.InvariantCulture));
-        }
+        AppendText(hocon, "region", Region);
+        AppendText(hocon, "service-url", ServiceUrl);
+        AppendFlag(hocon, "force-path-style", ForcePathStyle);
+        AppendText(hocon, "access-key", AccessKey);
+        AppendText(hocon, "secret-key", SecretKey);
+        AppendText(hocon, "session-token", SessionToken);
+        AppendText(hocon, "probe", Probe?.ToString().ToLowerInvariant());
+        AppendText(hocon, "conditional-delete", ConditionalDelete?.ToString().ToLowerInvariant());
+        AppendDuration(hocon, "request-timeout", RequestTimeout);
+        AppendDuration(hocon, "connect-timeout", ConnectTimeout);
+        AppendRetry(hocon, Retry);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Amazon.Runtime;
+using LockActors.Storage.Backends;
 
 namespace LockActors.S3;
 
@@ -15,7 +16,7 @@ internal readonly record struct S3ServerClock(DateTimeOffset Date, DateTimeOffse
 /// The bottom of the SDK's HTTP pipeline for one store: counts every request and hands the response's
 /// <c>Date</c> header (the server's clock, which the SDK does not surface) back to the store call that caused it.
 /// </summary>
-internal sealed class S3TransportHandler(S3RequestCounter counter) : DelegatingHandler
+internal sealed class S3TransportHandler(StoreRequestCounter counter) : DelegatingHandler
 {
     // The store puts a box here before a call; ExecutionContext carries the reference down into SendAsync,
     // which fills it. Each store call has its own box, so concurrent calls never see each other's Date.
@@ -31,7 +32,7 @@ internal sealed class S3TransportHandler(S3RequestCounter counter) : DelegatingH
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        counter.Record(request.Method);
+        counter.Record(request.Method.Method);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == System.Net.HttpStatusCode.Forbidden && request.Content is not null && InnerHandler is S3ConnectionPool pool)
         {
@@ -126,7 +127,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
 {
     private readonly HttpClient _client;
 
-    public S3HttpClientFactory(S3StoreSettings settings, S3RequestCounter counter, HttpMessageHandler? transport)
+    public S3HttpClientFactory(S3StoreSettings settings, StoreRequestCounter counter, HttpMessageHandler? transport)
     {
         transport ??= new S3ConnectionPool(settings);
         _client = new HttpClient(new S3TransportHandler(counter) { InnerHandler = transport }, disposeHandler: true)

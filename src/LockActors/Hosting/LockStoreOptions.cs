@@ -33,5 +33,42 @@ public abstract class LockStoreOptions
     protected static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>Renders a duration in milliseconds for HOCON.</summary>
-    protected static string Duration(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+    protected internal static string Duration(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+
+    /// <summary>Appends <c>key = "value"</c> when <paramref name="value"/> is set.</summary>
+    protected static void AppendText(StringBuilder hocon, string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        if (value is not null)
+        {
+            hocon.Append(key).Append(" = ").AppendLine(Quote(value));
+        }
+    }
+
+    /// <summary>Appends <c>key = &lt;n&gt;ms</c> when <paramref name="value"/> is set.</summary>
+    protected static void AppendDuration(StringBuilder hocon, string key, TimeSpan? value)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        if (value is { } v)
+        {
+            hocon.Append(key).Append(" = ").AppendLine(Duration(v));
+        }
+    }
+
+    /// <summary>Appends <c>key = on|off</c> when <paramref name="value"/> is set.</summary>
+    protected static void AppendFlag(StringBuilder hocon, string key, bool? value)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        if (value is { } v)
+        {
+            hocon.Append(key).Append(" = ").AppendLine(v ? "on" : "off");
+        }
+    }
+
+    /// <summary>Appends the <c>retry { }</c> keys that <paramref name="retry"/> sets.</summary>
+    protected static void AppendRetry(StringBuilder hocon, RetryOptions? retry)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        retry?.AppendTo(hocon);
+    }
 }

@@ -41,7 +41,7 @@ public sealed class FileLockStore : ILockStore
     /// <exception cref="PlatformNotSupportedException">Not Linux on x86-64 or AArch64.</exception>
     public FileLockStore(FileStoreSettings? settings = null, TimeProvider? clock = null)
     {
-        if (!UnixFileApi.IsSupported)
+        if (!FileWire.IsSupported)
         {
             throw new PlatformNotSupportedException(
                 "The file:// lock store needs Linux on x86-64 or AArch64 (link/flock/rename, O_NOFOLLOW and struct stat as laid out there).");
@@ -82,7 +82,7 @@ public sealed class FileLockStore : ILockStore
     public async Task<bool> TryDeleteAsync(SidecarKey key, SidecarVersion expected, CancellationToken cancellationToken = default) =>
         await CheckAndWriteAsync(key, expected, (path, current) =>
         {
-            var errno = UnixFileApi.Unlink(path);
+            var errno = FileWire.Unlink(path);
             return errno == 0 ? current : throw ErrorFor(key, path, "unlink", errno);
         }, cancellationToken).ConfigureAwait(false) is not null;
 
@@ -114,11 +114,11 @@ public sealed class FileLockStore : ILockStore
             var version = WriteTemp(key, temp, content.Span);
 
             // link(2) never follows its new name: a FIFO, directory or (dangling) symbolic link there is EEXIST, untouched.
-            var errno = UnixFileApi.Link(temp, path);
+            var errno = FileWire.Link(temp, path);
             return errno switch
             {
                 0 => version,
-                UnixFileApi.EExist => null,
+                FileWire.EExist => null,
                 _ => throw ErrorFor(key, path, "link", errno),
             };
         }
@@ -145,7 +145,7 @@ public sealed class FileLockStore : ILockStore
         SidecarKey key, SidecarVersion expected, Func<string, SidecarVersion, SidecarVersion> write, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        var deadline = _clock.GetTimestamp() + (long)(_settings.EffectiveCheckAndWriteTimeout.TotalSeconds * _clock.TimestampFrequency);
+        var deadline = _clock.GetTimestamp() + (long)(_settings.CheckAndWriteTimeout.TotalSeconds * _clock.TimestampFrequency);
         while (true)
         {
             var outcome = await Task.Run(() => Typed(key, () => TryCheckAndWriteOnce(key, path, expected, write)), cancellationToken).ConfigureAwait(false);
@@ -172,12 +172,12 @@ public sealed class FileLockStore : ILockStore
             return (true, null);
         }
 
-        if (!UnixFileApi.TryLockExclusive(handle))
+        if (!FileWire.TryLockExclusive(handle))
         {
             return (false, null);
         }
 
-        if (UnixFileApi.StatAt(path, out _)?.Inode != UnixFileApi.StatOf(handle).Inode)
+        if (FileWire.StatAt(path, out _)?.Inode != FileWire.StatOf(handle).Inode)
         {
             // Another writer swapped or removed the sidecar while we waited: evaluate the new one.
             return (false, null);
@@ -193,7 +193,7 @@ public sealed class FileLockStore : ILockStore
         try
         {
             var version = WriteTemp(key, temp, content.Span);
-            var errno = UnixFileApi.Rename(temp, path); // readers see old or new, never a mix
+            var errno = FileWire.Rename(temp, path); // readers see old or new, never a mix
             return errno == 0 ? version : throw ErrorFor(key, path, "rename", errno);
         }
         catch
@@ -210,10 +210,10 @@ public sealed class FileLockStore : ILockStore
     /// </summary>
     private static SafeFileHandle? OpenRegularOrNull(SidecarKey key, string path)
     {
-        var before = UnixFileApi.StatAt(path, out var errno);
+        var before = FileWire.StatAt(path, out var errno);
         if (before is null)
         {
-            return errno is UnixFileApi.ENoEnt or UnixFileApi.ENotDir ? null : throw ErrorFor(key, path, "lstat", errno);
+            return errno is FileWire.ENoEnt or FileWire.ENotDir ? null : throw ErrorFor(key, path, "lstat", errno);
         }
 
         if (before.Value.Kind != UnixFileKind.Regular)
@@ -221,18 +221,18 @@ public sealed class FileLockStore : ILockStore
             throw new SidecarNotRegularFileException(key, Describe(before.Value.Kind));
         }
 
-        var handle = UnixFileApi.OpenExisting(path, out errno);
+        var handle = FileWire.OpenExisting(path, out errno);
         if (handle is null)
         {
             return errno switch
             {
-                UnixFileApi.ENoEnt or UnixFileApi.ENotDir => null,
-                UnixFileApi.ELoop => throw new SidecarNotRegularFileException(key, Describe(UnixFileKind.SymbolicLink)),
+                FileWire.ENoEnt or FileWire.ENotDir => null,
+                FileWire.ELoop => throw new SidecarNotRegularFileException(key, Describe(UnixFileKind.SymbolicLink)),
                 _ => throw ErrorFor(key, path, "open", errno),
             };
         }
 
-        var kind = UnixFileApi.StatOf(handle).Kind;
+        var kind = FileWire.StatOf(handle).Kind;
         if (kind != UnixFileKind.Regular)
         {
             handle.Dispose();
@@ -266,7 +266,7 @@ public sealed class FileLockStore : ILockStore
 
         Array.Resize(ref content, read);
         var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-        return (content, VersionOf(UnixFileApi.StatOf(handle).Inode, modifiedAt, length, content), modifiedAt);
+        return (content, VersionOf(FileWire.StatOf(handle).Inode, modifiedAt, length, content), modifiedAt);
     }
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
@@ -276,7 +276,7 @@ public sealed class FileLockStore : ILockStore
             using var handle = System.IO.File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             RandomAccess.Write(handle, content, 0);
             var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-            return VersionOf(UnixFileApi.StatOf(handle).Inode, modifiedAt, content.Length, content);
+            return VersionOf(FileWire.StatOf(handle).Inode, modifiedAt, content.Length, content);
         }
         catch (DirectoryNotFoundException e)
         {
@@ -330,12 +330,12 @@ public sealed class FileLockStore : ILockStore
         var detail = $"{operation}('{path}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
         return errno switch
         {
-            UnixFileApi.ENoEnt or UnixFileApi.ENotDir => new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(path)}' is missing; {detail}"),
-            UnixFileApi.EAccess or UnixFileApi.EPerm or UnixFileApi.ERofs => new StoreAccessDeniedException($"Access to '{key}' was denied: {detail}."),
-            UnixFileApi.ENameTooLong => new InvalidLockTargetException(key.Target.Normalized, $"its sidecar name or path is longer than the file system allows; {detail}"),
-            UnixFileApi.ELoop => new StoreLocationNotFoundException(key, $"the directory path loops through symbolic links; {detail}"),
-            UnixFileApi.EIsDir => new SidecarNotRegularFileException(key, Describe(UnixFileKind.Directory)),
-            UnixFileApi.ENxio => new SidecarNotRegularFileException(key, "a socket or a device"),
+            FileWire.ENoEnt or FileWire.ENotDir => new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(path)}' is missing; {detail}"),
+            FileWire.EAccess or FileWire.EPerm or FileWire.ERofs => new StoreAccessDeniedException($"Access to '{key}' was denied: {detail}."),
+            FileWire.ENameTooLong => new InvalidLockTargetException(key.Target.Normalized, $"its sidecar name or path is longer than the file system allows; {detail}"),
+            FileWire.ELoop => new StoreLocationNotFoundException(key, $"the directory path loops through symbolic links; {detail}"),
+            FileWire.EIsDir => new SidecarNotRegularFileException(key, Describe(UnixFileKind.Directory)),
+            FileWire.ENxio => new SidecarNotRegularFileException(key, "a socket or a device"),
             _ => new StoreUnavailableException($"File-system error on '{key}': {detail}."),
         };
     }
@@ -352,5 +352,5 @@ public sealed class FileLockStore : ILockStore
     };
 
     private static void TryDeleteQuietly(string path) =>
-        _ = UnixFileApi.Unlink(path); // a leftover temp file is harmless litter; never mask the real outcome
+        _ = FileWire.Unlink(path); // a leftover temp file is harmless litter; never mask the real outcome
 }

@@ -4,20 +4,12 @@ using LockActors.Storage.Stores.File;
 
 namespace LockActors.Configuration.Stores;
 
-/// <summary>Maps <c>lock-actors.stores.file</c> onto <see cref="FileStoreSettings"/>.</summary>
+/// <summary>Maps <c>lock-actors.stores.file</c> onto <see cref="FileStoreSettings"/>, through its <c>With*</c> copies only.</summary>
 internal static class FileStoreConfig
 {
-    public static FileStoreSettings Read(Config stores)
-    {
-        var root = stores.GetString("file.root", string.Empty);
-        var timeout = stores.GetTimeSpan("file.check-and-write-timeout", TimeSpan.FromSeconds(5));
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("lock-actors.stores.file.check-and-write-timeout must be positive.", "stores.file.check-and-write-timeout");
-        }
-
-        return new FileStoreSettings(string.IsNullOrWhiteSpace(root) ? null : root, timeout);
-    }
+    public static FileStoreSettings Read(Config stores) => StoreSectionReader.Read("lock-actors.stores.file", stores, () => FileStoreSettings.Default
+        .WithRoot(stores.GetString("file.root", string.Empty))
+        .WithCheckAndWriteTimeout(stores.GetTimeSpan("file.check-and-write-timeout", FileStoreSettings.Default.CheckAndWriteTimeout)));
 
     public static void Register(LockStoreRegistry registry, Config stores)
     {

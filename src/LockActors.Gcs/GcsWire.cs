@@ -2,50 +2,33 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using LockActors.Storage.Backends;
 
 namespace LockActors.Gcs;
 
-/// <summary>How one JSON API request ended, as far as the lock protocol cares.</summary>
-internal enum GcsOutcome
-{
-    /// <summary>2xx: the request happened.</summary>
-    Ok,
+/// <summary>The object resource fields the store uses, with the server's <c>Date</c> of the reply.</summary>
+internal sealed record GcsObjectInfo(long Generation, DateTimeOffset Updated, long Size, string? Md5Base64, DateTimeOffset? ServerDate = null);
 
-    /// <summary>412 conditionNotMet: nothing was changed.</summary>
-    PreconditionFailed,
-
-    /// <summary>404 for the object (the bucket exists).</summary>
-    ObjectNotFound,
-
-    /// <summary>404 for the bucket.</summary>
-    BucketNotFound,
-
-    /// <summary>429, 408, 5xx, timeout or a broken connection: a write may or may not have happened.</summary>
-    Unknown,
-}
-
-/// <summary>The object resource fields the store uses.</summary>
-internal sealed record GcsObjectInfo(long Generation, DateTimeOffset Updated, long Size, string? Md5Base64);
-
-/// <summary>Object bytes with the generation (<c>x-goog-generation</c>) and Last-Modified time of the same reply, when sent.</summary>
-internal sealed record GcsMedia(byte[] Content, long? Generation, DateTimeOffset? LastModified);
-
-/// <summary>One request's result: the outcome, the parsed value on success, the server's <c>Date</c>, and a failure description.</summary>
-internal readonly record struct GcsResult<T>(GcsOutcome Outcome, T? Value, DateTimeOffset? ServerDate, string Detail, Exception? Error = null);
+/// <summary>Object bytes with the generation (<c>x-goog-generation</c>), Last-Modified and <c>Date</c> of the same reply, when sent.</summary>
+internal sealed record GcsMedia(byte[] Content, long? Generation, DateTimeOffset? LastModified, DateTimeOffset? ServerDate);
 
 /// <summary>
 /// The few Google Cloud Storage JSON API calls the store makes, over <see cref="HttpClient"/>. Each method sends exactly one
 /// HTTP request (plus a token fetch that Google.Apis.Auth usually serves from its cache) and never retries; the store decides
-/// what is safe to retry. 401/403 throw <see cref="StoreAccessDeniedException"/>; other unexpected statuses throw
-/// <see cref="StoreUnavailableException"/>; the caller's cancellation propagates as <see cref="OperationCanceledException"/>.
+/// what is safe to retry (<see cref="RetryBudget"/>, <see cref="ConditionalWriteResolver"/>). 429, 408, 5xx, timeouts and
+/// broken connections come back as an unknown write outcome or a transient read failure; a missing bucket throws
+/// <see cref="StoreLocationNotFoundException"/>; 401/403 throw <see cref="StoreAccessDeniedException"/>; other unexpected
+/// statuses throw <see cref="StoreUnavailableException"/>; the caller's cancellation propagates as <see cref="OperationCanceledException"/>.
 /// </summary>
-internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
+internal sealed class GcsWire(HttpClient http, GcsStoreSettings settings, StoreRequestCounter requests)
 {
     private readonly string _base = settings.Endpoint.ToString().TrimEnd('/');
 
     /// <summary>Media upload, conditional on <paramref name="ifGenerationMatch"/> (0 = only if absent).</summary>
-    public Task<GcsResult<GcsObjectInfo>> UploadAsync(string bucket, string name, ReadOnlyMemory<byte> content, long ifGenerationMatch, CancellationToken cancellationToken) =>
-        SendAsync(
+    public async Task<WriteResult> UploadAsync(SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, long ifGenerationMatch, CancellationToken cancellationToken) =>
+        WriteResultOf(await SendAsync(
+            key,
+            bucket,
             () =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post,
@@ -57,23 +40,27 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                 return request;
             },
             ParseObjectAsync,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false), info => VersionOf(info.Generation));
 
     /// <summary>Object metadata (generation, updated, size, md5), of the live object or of exactly <paramref name="generation"/>.</summary>
-    public Task<GcsResult<GcsObjectInfo>> GetMetadataAsync(string bucket, string name, CancellationToken cancellationToken, long? generation = null) =>
-        SendAsync(
+    public async Task<ReadResult<GcsObjectInfo>> GetMetadataAsync(SidecarKey key, string bucket, string name, CancellationToken cancellationToken, long? generation = null) =>
+        ReadResultOf(await SendAsync(
+            key,
+            bucket,
             () => new HttpRequestMessage(HttpMethod.Get,
                 $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}" + (generation is { } g ? "?generation=" + Num(g) : string.Empty)),
             ParseObjectAsync,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// The object's bytes with the generation they belong to (<c>x-goog-generation</c>) and <c>Last-Modified</c> when sent,
     /// all from one reply, so they always match. With <paramref name="generation"/>, exactly that generation
-    /// (<see cref="GcsOutcome.ObjectNotFound"/> once it was replaced or deleted).
+    /// (not found once it was replaced or deleted).
     /// </summary>
-    public Task<GcsResult<GcsMedia>> GetMediaAsync(string bucket, string name, long? generation, CancellationToken cancellationToken) =>
-        SendAsync(
+    public async Task<ReadResult<GcsMedia>> GetMediaAsync(SidecarKey key, string bucket, string name, long? generation, CancellationToken cancellationToken) =>
+        ReadResultOf(await SendAsync(
+            key,
+            bucket,
             () => new HttpRequestMessage(HttpMethod.Get,
                 $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}?alt=media" + (generation is { } g ? "&generation=" + Num(g) : string.Empty)),
             async (response, ct) =>
@@ -86,16 +73,42 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                 // At most one byte past the limit: enough for the codec to refuse an oversized sidecar, whose generation
                 // still allows a compare-and-swap takeover. The rest of a huge body is never downloaded.
                 var bytes = await ReadBoundedAsync(response, ct).ConfigureAwait(false);
-                return new GcsMedia(bytes, current, response.Content.Headers.LastModified);
+                return new GcsMedia(bytes, current, response.Content.Headers.LastModified, response.Headers.Date);
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false));
 
     /// <summary>Delete, conditional on <paramref name="ifGenerationMatch"/>.</summary>
-    public Task<GcsResult<bool>> DeleteAsync(string bucket, string name, long ifGenerationMatch, CancellationToken cancellationToken) =>
-        SendAsync(
+    public async Task<WriteResult> DeleteAsync(SidecarKey key, string bucket, string name, long ifGenerationMatch, CancellationToken cancellationToken) =>
+        WriteResultOf(await SendAsync(
+            key,
+            bucket,
             () => new HttpRequestMessage(HttpMethod.Delete, $"{_base}/storage/v1/b/{Escape(bucket)}/o/{Escape(name)}?ifGenerationMatch={Num(ifGenerationMatch)}"),
-            (_, _) => Task.FromResult(true),
-            cancellationToken);
+            (_, _) => Task.FromResult<object>(true),
+            cancellationToken).ConfigureAwait(false), _ => null);
+
+    /// <summary>The store's version of a generation.</summary>
+    public static SidecarVersion VersionOf(long generation) => new(generation.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>A write's reply: 2xx applied; 412, or a 404 for the object (a conditional delete), refused; no reply or 408/429/5xx unknown.</summary>
+    private static WriteResult WriteResultOf<T>(Reply<T> reply, Func<T, SidecarVersion?> version)
+        where T : class => reply.Status switch
+    {
+        HttpStatusCode.OK => WriteResult.Applied(version(reply.Value!)),
+        null => WriteResult.Unknown(reply.Detail, reply.Error),
+        _ => WriteResult.Refused(reply.Detail),
+    };
+
+    /// <summary>A read's reply: 2xx found, 404 not found, no reply or 408/429/5xx transient.</summary>
+    private static ReadResult<T> ReadResultOf<T>(Reply<T> reply)
+        where T : class => reply.Status switch
+    {
+        HttpStatusCode.OK => ReadResult<T>.Found(reply.Value!),
+        null => ReadResult<T>.Transient(reply.Detail, reply.Error),
+        _ => ReadResult<T>.NotFound,
+    };
+
+    /// <summary>One reply: <see cref="HttpStatusCode.OK"/> (any 2xx) with its value, 412 or 404 (object), or null status for an unknown/transient failure.</summary>
+    private readonly record struct Reply<T>(HttpStatusCode? Status, T? Value, string Detail, Exception? Error = null);
 
     /// <summary>
     /// Percent-encodes a bucket or object name for one path segment or query value: every reserved character,
@@ -106,8 +119,8 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private async Task<GcsResult<T>> SendAsync<T>(
-        Func<HttpRequestMessage> build, Func<HttpResponseMessage, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
+    private async Task<Reply<T>> SendAsync<T>(
+        SidecarKey key, string bucket, Func<HttpRequestMessage> build, Func<HttpResponseMessage, CancellationToken, Task<T>> parse, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.RequestTimeout);
@@ -119,38 +132,41 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
+            requests.Record(request.Method.Method);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            var date = response.Headers.Date;
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                return new GcsResult<T>(GcsOutcome.Ok, await parse(response, timeout.Token).ConfigureAwait(false), date, "OK");
+                return new Reply<T>(HttpStatusCode.OK, await parse(response, timeout.Token).ConfigureAwait(false), "OK");
             }
 
             var (reason, message) = await ReadErrorAsync(response, timeout.Token).ConfigureAwait(false);
             var detail = $"{request.Method} {Redact(request.RequestUri)} → {status} {reason}: {message}";
             return response.StatusCode switch
             {
-                HttpStatusCode.PreconditionFailed => new GcsResult<T>(GcsOutcome.PreconditionFailed, default, date, detail),
-                HttpStatusCode.NotFound => new GcsResult<T>(IsMissingBucket(message) ? GcsOutcome.BucketNotFound : GcsOutcome.ObjectNotFound, default, date, detail),
+                HttpStatusCode.PreconditionFailed => new Reply<T>(HttpStatusCode.PreconditionFailed, default, detail),
+                // An upload's only 404 is the bucket.
+                HttpStatusCode.NotFound when IsMissingBucket(message) || request.Method == HttpMethod.Post =>
+                    throw new StoreLocationNotFoundException(key, $"bucket '{bucket}' does not exist"),
+                HttpStatusCode.NotFound => new Reply<T>(HttpStatusCode.NotFound, default, detail),
                 HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => throw new StoreAccessDeniedException(
                     $"Google Cloud Storage denied the request with {settings.Credentials.Description}: {detail}"),
-                HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests => new GcsResult<T>(GcsOutcome.Unknown, default, date, detail),
-                _ when status >= 500 => new GcsResult<T>(GcsOutcome.Unknown, default, date, detail),
+                HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests => new Reply<T>(null, default, detail),
+                _ when status >= 500 => new Reply<T>(null, default, detail),
                 _ => throw new StoreUnavailableException($"Google Cloud Storage rejected the request: {detail}"),
             };
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} timed out after {settings.RequestTimeout}", e);
+            return new Reply<T>(null, default, $"{request.Method} {Redact(request.RequestUri)} timed out after {settings.RequestTimeout}", e);
         }
         catch (HttpRequestException e)
         {
-            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} failed: {e.Message}", e);
+            return new Reply<T>(null, default, $"{request.Method} {Redact(request.RequestUri)} failed: {e.Message}", e);
         }
         catch (IOException e)
         {
-            return new GcsResult<T>(GcsOutcome.Unknown, default, null, $"{request.Method} {Redact(request.RequestUri)} failed while reading the reply: {e.Message}", e);
+            return new Reply<T>(null, default, $"{request.Method} {Redact(request.RequestUri)} failed while reading the reply: {e.Message}", e);
         }
     }
 
@@ -194,7 +210,8 @@ internal sealed class GcsJsonApi(HttpClient http, GcsStoreSettings settings)
                         generation,
                         DateTimeOffset.Parse(root.GetProperty("updated").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                         root.TryGetProperty("size", out var size) && size.GetString() is { } s ? long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) : 0,
-                        root.TryGetProperty("md5Hash", out var md5) ? md5.GetString() : null)
+                        root.TryGetProperty("md5Hash", out var md5) ? md5.GetString() : null,
+                        response.Headers.Date)
                     : throw new FormatException($"generation {generation} is not positive");
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or OverflowException or InvalidOperationException or ArgumentNullException)

@@ -25,7 +25,7 @@ internal enum UnixFileKind
 /// links and blocks on FIFOs.
 /// </summary>
 /// <remarks>Linux on x86-64 and AArch64 only: the flag values and the <c>struct stat</c> offsets below are theirs.</remarks>
-internal static partial class UnixFileApi
+internal static partial class FileWire
 {
     internal const int EPerm = 1;
     internal const int ENoEnt = 2;

@@ -4,30 +4,9 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using LockActors.Storage.Backends;
 
 namespace LockActors.S3;
-
-/// <summary>How a single conditional write ended.</summary>
-internal enum S3WriteResult
-{
-    /// <summary>2xx: the write applied.</summary>
-    Written,
-
-    /// <summary>412: the condition did not hold, nothing was written.</summary>
-    PreconditionFailed,
-
-    /// <summary>404 NoSuchKey on a conditional PUT or DELETE: nothing there, nothing written.</summary>
-    NotFound,
-
-    /// <summary>5xx, 409, timeout or a broken connection: the write may or may not have applied.</summary>
-    Unknown,
-
-    /// <summary>501 / 400 NotImplemented: the endpoint does not support the condition at all.</summary>
-    NotSupported,
-}
-
-/// <summary>The outcome of one conditional write.</summary>
-internal readonly record struct S3WriteOutcome(S3WriteResult Result, string? ETag = null, Exception? Error = null);
 
 /// <summary>One GET of an object, tombstones included. <see cref="Content"/> holds at most
 /// <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: of a larger object only that prefix is downloaded, which is enough
@@ -42,11 +21,13 @@ internal sealed record S3RawObject(byte[] Content, string ETag, DateTimeOffset L
 /// <summary>
 /// The few S3 calls the store makes, with errors classified once: lost races and unknown outcomes come back as
 /// values, everything that is the caller's problem (credentials, missing bucket) is thrown as a typed
-/// <see cref="LockStoreException"/>. The SDK client runs with automatic retries off, so every attempt here is one
+/// <see cref="LockStoreException"/> (an endpoint answering 501 to a condition: <see cref="StoreNotSafeException"/>).
+/// Every call is one request, never retried here: the store decides through <see cref="RetryBudget"/> and
+/// <see cref="ConditionalWriteResolver"/>. The SDK client runs with automatic retries off, so every attempt here is one
 /// request and nothing is ever re-sent behind the store's back; the one exception is a request the endpoint refused
 /// for clock skew (it never applied), re-sent once with the SDK's corrected signing time.
 /// </summary>
-internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, string endpointName)
+internal sealed class S3Wire(IAmazonS3 client, string endpointName)
 {
     private long _skewResends;
 
@@ -55,7 +36,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
     /// <summary>How many requests were re-sent after a clock-skew refusal (tests, diagnostics).</summary>
     public long SkewResends => Interlocked.Read(ref _skewResends);
 
-    public async Task<S3WriteOutcome> PutAsync(
+    public async Task<WriteResult> PutAsync(
         SidecarKey key, string bucket, string name, ReadOnlyMemory<byte> content, string? ifMatch, bool ifNoneMatch, CancellationToken ct)
     {
         // A fresh request (and body stream, which the SDK closes) for every send, so a skew re-send starts clean.
@@ -89,8 +70,8 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
             var etag = S3ETag.Normalize(response.ETag);
             // Applied, but without its ETag the new version is unknown: the caller re-reads to learn it.
             return etag.Length > 0
-                ? new S3WriteOutcome(S3WriteResult.Written, etag)
-                : new S3WriteOutcome(S3WriteResult.Unknown, Error: new InvalidDataException($"S3 endpoint {EndpointName} answered a PUT without an ETag"));
+                ? WriteResult.Applied(new SidecarVersion(etag))
+                : WriteResult.Unknown($"S3 endpoint {EndpointName} answered a PUT without an ETag");
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
         {
@@ -99,17 +80,16 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
     }
 
     /// <summary>How a failed conditional PUT or DELETE ends; failures that are not a write outcome are thrown typed.</summary>
-    private S3WriteOutcome WriteOutcomeOf(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
+    private WriteResult WriteOutcomeOf(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
     {
-        S3Failure.PreconditionFailed => new S3WriteOutcome(S3WriteResult.PreconditionFailed, Error: e),
+        S3Failure.PreconditionFailed => WriteResult.Refused(Describe(e), e),
         // AWS answers PUT If-Match on a missing key with 404 NoSuchKey: nothing there, nothing written.
-        S3Failure.KeyNotFound => new S3WriteOutcome(S3WriteResult.NotFound, Error: e),
-        S3Failure.NotImplemented => new S3WriteOutcome(S3WriteResult.NotSupported, Error: e),
-        S3Failure.Transient => new S3WriteOutcome(S3WriteResult.Unknown, Error: e),
+        S3Failure.KeyNotFound => WriteResult.Refused(Describe(e), e),
+        S3Failure.Transient => WriteResult.Unknown(Describe(e), e),
         _ => throw Translate(kind, e, key, bucket),
     };
 
-    public async Task<S3WriteOutcome> DeleteAsync(SidecarKey key, string bucket, string name, string? ifMatch, CancellationToken ct)
+    public async Task<WriteResult> DeleteAsync(SidecarKey key, string bucket, string name, string? ifMatch, CancellationToken ct)
     {
         DeleteObjectRequest NewRequest() => ifMatch is null
             ? new DeleteObjectRequest { BucketName = bucket, Key = name }
@@ -118,7 +98,7 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         try
         {
             await SendAsync(() => client.DeleteObjectAsync(NewRequest(), ct)).ConfigureAwait(false);
-            return new S3WriteOutcome(S3WriteResult.Written);
+            return WriteResult.Applied();
         }
         catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
         {
@@ -126,55 +106,39 @@ internal sealed class S3ObjectApi(IAmazonS3 client, S3StoreSettings settings, st
         }
     }
 
-    /// <summary>GETs the object (null when absent), retrying transient failures up to <see cref="S3StoreSettings.ReadRetries"/>
-    /// times; throws <see cref="StoreUnavailableException"/> when the store stays unreachable.</summary>
-    public async Task<S3RawObject?> GetAsync(SidecarKey key, string bucket, string name, CancellationToken ct)
+    /// <summary>One GET of the object: found, not found, or a transient failure for the caller's <see cref="RetryBudget"/>.</summary>
+    public async Task<ReadResult<S3RawObject>> GetAsync(SidecarKey key, string bucket, string name, CancellationToken ct)
     {
-        var delay = settings.RetryBackoff;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
+            var (response, serverDate) = await SendAsync(() => client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct)).ConfigureAwait(false);
+            using var disposeResponse = response;
+            var etag = S3ETag.Normalize(response.ETag);
+            if (etag.Length == 0)
             {
-                var (response, serverDate) = await SendAsync(() => client.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = name }, ct)).ConfigureAwait(false);
-                using var disposeResponse = response;
-                var etag = S3ETag.Normalize(response.ETag);
-                if (etag.Length == 0)
-                {
-                    // Without an ETag no compare-and-swap can name this state: not an endpoint locks can work on.
-                    throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without an ETag; compare-and-swap is impossible there.");
-                }
-
-                // At most one byte past the limit, whatever the declared length (a chunked response declares none):
-                // enough to refuse an oversized sidecar while keeping its ETag for a takeover.
-                var content = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
-                if (response.LastModified is not { } lastModified)
-                {
-                    // Staleness is judged from Last-Modified: guessing it would make every lock look ancient (or new).
-                    throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without Last-Modified; lock staleness cannot be judged there.");
-                }
-
-                return new S3RawObject(content, etag, ToUtc(lastModified), serverDate);
-            }
-            catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
-            {
-                if (kind == S3Failure.KeyNotFound)
-                {
-                    return null;
-                }
-
-                if (kind != S3Failure.Transient)
-                {
-                    throw Translate(kind, e, key, bucket);
-                }
-
-                if (attempt >= settings.ReadRetries)
-                {
-                    throw new StoreUnavailableException($"S3 endpoint {EndpointName} did not answer a read of '{key}' ({Describe(e)}).", e);
-                }
+                // Without an ETag no compare-and-swap can name this state: not an endpoint locks can work on.
+                throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without an ETag; compare-and-swap is impossible there.");
             }
 
-            await Task.Delay(delay, ct).ConfigureAwait(false);
-            delay += delay;
+            // At most one byte past the limit, whatever the declared length (a chunked response declares none):
+            // enough to refuse an oversized sidecar while keeping its ETag for a takeover.
+            var content = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
+            if (response.LastModified is not { } lastModified)
+            {
+                // Staleness is judged from Last-Modified: guessing it would make every lock look ancient (or new).
+                throw new StoreNotSafeException($"S3 endpoint {EndpointName} answered a GET of '{key}' without Last-Modified; lock staleness cannot be judged there.");
+            }
+
+            return ReadResult<S3RawObject>.Found(new S3RawObject(content, etag, ToUtc(lastModified), serverDate));
+        }
+        catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
+        {
+            return kind switch
+            {
+                S3Failure.KeyNotFound => ReadResult<S3RawObject>.NotFound,
+                S3Failure.Transient => ReadResult<S3RawObject>.Transient($"S3 endpoint {EndpointName} did not answer a read of '{key}' ({Describe(e)})", e),
+                _ => throw Translate(kind, e, key, bucket),
+            };
         }
     }
 
