@@ -16,7 +16,7 @@ public sealed class FileLockStoreTests : IDisposable
     [Fact]
     public async Task Target_outside_the_configured_root_is_refused()
     {
-        await using var store = new FileLockStore(new FileStoreSettings(Root: _root));
+        await using var store = new FileLockStore(FileStoreSettings.Default.WithRoot(_root));
         var outside = LockTarget.Parse("file:///tmp/elsewhere-" + Guid.NewGuid().ToString("N") + "/x.csv").Sidecar;
         await Assert.ThrowsAsync<InvalidLockTargetException>(() => store.TryCreateAsync(outside, "x"u8.ToArray()));
     }
@@ -164,7 +164,7 @@ public sealed class FileLockStoreTests : IDisposable
     private static string Describe(string path)
     {
         // lstat: the name itself (inode and kind), plus where a link points; any touch of the name changes one of them.
-        var stat = UnixFileApi.StatAt(path, out var errno);
+        var stat = FileWire.StatAt(path, out var errno);
         return $"{stat}/{errno}/{new FileInfo(path).LinkTarget}";
     }
 }

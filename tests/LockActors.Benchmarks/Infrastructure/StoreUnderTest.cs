@@ -96,9 +96,9 @@ public sealed class StoreUnderTest : IAsyncDisposable
                 var emulator = new GcsEmulator();
                 emulator.CreateBucket("bench");
                 await emulator.StartAsync().ConfigureAwait(false);
-                var settings = new GcsStoreSettings(emulator.Endpoint, GcsCredentials.None, TimeSpan.FromSeconds(10));
+                var settings = GcsStoreSettings.Default.WithEndpoint(emulator.Endpoint).WithCredentials(GcsCredentials.None).WithRequestTimeout(TimeSpan.FromSeconds(10));
                 var store = new GcsLockStore(settings);
-                return (new StoreUnderTest(name, "gs", store, () => emulator.RequestCount, "HTTP requests", i => $"gs://bench/{tag}/f{i}.csv", async () =>
+                return (new StoreUnderTest(name, "gs", store, () => store.Requests.Total, "HTTP requests", i => $"gs://bench/{tag}/f{i}.csv", async () =>
                 {
                     await store.DisposeAsync().ConfigureAwait(false);
                     await emulator.DisposeAsync().ConfigureAwait(false);

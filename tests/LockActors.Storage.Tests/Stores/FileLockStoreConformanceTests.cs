@@ -7,7 +7,7 @@ public sealed class FileLockStoreConformanceTests : LockStoreConformanceTests, I
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lockactors-file-").FullName;
 
-    protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new FileLockStore(new FileStoreSettings(Root: _root)));
+    protected override Task<ILockStore> CreateStoreAsync() => Task.FromResult<ILockStore>(new FileLockStore(FileStoreSettings.Default.WithRoot(_root)));
 
     // A second FileLockStore shares nothing in memory with the first: like another process, it meets the others
     // only in the file system (link, flock, rename), which is what the multi-instance races prove.

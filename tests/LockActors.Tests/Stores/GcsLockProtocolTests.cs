@@ -1,8 +1,0 @@
-using LockActors.Tests.Protocol;
-using LockActors.TestServers.Backends;
-using Xunit.Abstractions;
-
-namespace LockActors.Tests.Stores;
-
-/// <summary>The actor-level suite on gs:// targets, against the in-repo GCS emulator (not Google's service).</summary>
-public sealed class GcsLockProtocolTests(ITestOutputHelper output) : LockProtocolSuite(TestBackends.Gcs, output);
