@@ -227,15 +227,7 @@ internal sealed class GcsWire(HttpClient http, GcsStoreSettings settings, StoreR
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[SidecarLimits.MaxBytes + 1];
-            var read = 0;
-            int n;
-            while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                read += n;
-            }
-
-            return buffer[..read];
+            return await BoundedDownload.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -122,7 +122,7 @@ internal sealed class S3Wire(IAmazonS3 client, string endpointName)
 
             // At most one byte past the limit, whatever the declared length (a chunked response declares none):
             // enough to refuse an oversized sidecar while keeping its ETag for a takeover.
-            var content = await ReadBoundedAsync(response.ResponseStream, ct).ConfigureAwait(false);
+            var content = await BoundedDownload.ReadAsync(response.ResponseStream, ct).ConfigureAwait(false);
             if (response.LastModified is not { } lastModified)
             {
                 // Staleness is judged from Last-Modified: guessing it would make every lock look ancient (or new).
@@ -184,19 +184,6 @@ internal sealed class S3Wire(IAmazonS3 client, string endpointName)
     /// <summary>Whether the SDK learns clock offsets at all: the store's client never disables it, but the process-wide
     /// <see cref="AWSConfigs.CorrectForClockSkew"/> = false or a fixed <see cref="AWSConfigs.ManualClockCorrection"/> do.</summary>
     internal static bool SkewCorrectionEnabled => AWSConfigs.CorrectForClockSkew && AWSConfigs.ManualClockCorrection is null;
-
-    private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken ct)
-    {
-        var buffer = new byte[SidecarLimits.MaxBytes + 1];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0)
-        {
-            read += n;
-        }
-
-        return buffer[..read];
-    }
 
     /// <summary>Maps a non-race failure to the contract's exception types.</summary>
     public Exception Translate(S3Failure kind, Exception e, SidecarKey key, string bucket) => kind switch
