@@ -11,10 +11,10 @@ public static class StoreSectionReader
 {
     /// <summary>
     /// Runs <paramref name="read"/>; an <see cref="ArgumentException"/> it throws (the settings name the offending key
-    /// relative to the section) is rethrown with <paramref name="path"/> in front, e.g.
+    /// relative to the section) becomes a <see cref="LockConfigurationException"/> keyed by the full path, e.g.
     /// <c>lock-actors.stores.s3.request-timeout</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">A value in the section is invalid.</exception>
+    /// <exception cref="LockConfigurationException">A value in the section is invalid.</exception>
     public static T Read<T>(string path, Config section, Func<T> read)
     {
         ArgumentNullException.ThrowIfNull(section);
@@ -25,8 +25,8 @@ public static class StoreSectionReader
         }
         catch (Exception e) when (e is ArgumentException or UriFormatException or FormatException)
         {
-            var key = e is ArgumentException { ParamName: { Length: > 0 } name } && !name.StartsWith(path, StringComparison.Ordinal) ? $"{path}.{name}" : path;
-            throw new ArgumentException($"{path}: {e.Message}", key, e);
+            var key = e is ArgumentException { ParamName: { Length: > 0 } name } ? (name.StartsWith(path, StringComparison.Ordinal) ? name : $"{path}.{name}") : path;
+            throw new LockConfigurationException(key, $"{path}: {e.Message}", e);
         }
     }
 

@@ -47,8 +47,9 @@ public sealed class GcsStoreConfigTests
     [InlineData("lock-actors.stores.gs.retry.max-attempts = 0")]
     public void Invalid_settings_are_refused_naming_the_section(string hocon)
     {
-        var error = Assert.Throws<ArgumentException>(() => Read(hocon));
+        var error = Assert.Throws<LockConfigurationException>(() => Read(hocon));
         Assert.Contains("lock-actors.stores.gs", error.Message);
+        Assert.StartsWith("lock-actors.stores.gs", error.Key, StringComparison.Ordinal);
     }
 
     [Fact]

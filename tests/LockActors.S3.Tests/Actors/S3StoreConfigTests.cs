@@ -71,17 +71,17 @@ public sealed class S3StoreConfigTests
     }
 
     [Theory]
-    [InlineData("lock-actors.stores.s3.probe = sometimes", "probe")]
-    [InlineData("lock-actors.stores.s3.conditional-delete = 1", "conditional-delete")]
-    [InlineData("lock-actors.stores.s3.access-key = AK", "secret-key")]
-    [InlineData("lock-actors.stores.s3.service-url = \"not a url\"", "service-url")]
-    [InlineData("lock-actors.stores.s3.request-timeout = 0s", "request-timeout")]
-    [InlineData("lock-actors.stores.s3.retry.max-attempts = 0", "retry.max-attempts")]
-    public void Invalid_settings_are_refused_naming_the_key(string hocon, string mentioned)
+    [InlineData("lock-actors.stores.s3.probe = sometimes", "probe", "probe")]
+    [InlineData("lock-actors.stores.s3.conditional-delete = 1", "conditional-delete", "conditional-delete")]
+    [InlineData("lock-actors.stores.s3.access-key = AK", "secret-key", "access-key")]
+    [InlineData("lock-actors.stores.s3.service-url = \"not a url\"", "service-url", "service-url")]
+    [InlineData("lock-actors.stores.s3.request-timeout = 0s", "request-timeout", "request-timeout")]
+    [InlineData("lock-actors.stores.s3.retry.max-attempts = 0", "retry.max-attempts", "retry.max-attempts")]
+    public void Invalid_settings_are_refused_naming_the_key(string hocon, string mentioned, string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => Read(hocon));
+        var error = Assert.Throws<LockConfigurationException>(() => Read(hocon));
         Assert.Contains(mentioned, error.Message, StringComparison.Ordinal);
-        Assert.StartsWith("lock-actors.stores.s3", error.ParamName, StringComparison.Ordinal);
+        Assert.Equal("lock-actors.stores.s3." + key, error.Key);
     }
 
     [Fact]
@@ -98,8 +98,9 @@ public sealed class S3StoreConfigTests
     [Fact]
     public void A_section_without_a_provider_is_refused_naming_the_key()
     {
-        var error = Assert.Throws<ArgumentException>(() =>
+        var error = Assert.Throws<LockConfigurationException>(() =>
             LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString("lock-actors.stores.s3.region = eu-west-1")));
+        Assert.Equal("lock-actors.stores.s3.provider", error.Key);
         Assert.Contains("lock-actors.stores.s3.provider", error.Message, StringComparison.Ordinal);
     }
 }
