@@ -25,8 +25,16 @@ public static class StoreSectionReader
         }
         catch (Exception e) when (e is ArgumentException or UriFormatException or FormatException)
         {
-            var key = e is ArgumentException { ParamName: { Length: > 0 } name } ? (name.StartsWith(path, StringComparison.Ordinal) ? name : $"{path}.{name}") : path;
-            throw new LockConfigurationException(key, $"{path}: {e.Message}", e);
+            if (e is not ArgumentException { ParamName: { Length: > 0 } name })
+            {
+                throw new LockConfigurationException(path, $"{path}: {e.Message}", e);
+            }
+
+            // The settings name the key relative to the section ("request-timeout must be positive…").
+            var relative = name.StartsWith(path + ".", StringComparison.Ordinal) ? name[(path.Length + 1)..] : name;
+            var message = e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal);
+            var key = $"{path}.{relative}";
+            throw new LockConfigurationException(key, message.StartsWith(relative, StringComparison.Ordinal) ? $"{path}.{message}" : $"{key}: {message}", e);
         }
     }
 
