@@ -23,7 +23,7 @@ export NUGET_PACKAGES="$WORK/packages"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 passed=0; failed=0
-ok()   { passed=$((passed + 1)); echo "  ok: $*"; }
+ok()   { passed=$((passed + 1)); echo "  ok: $* (${SECONDS}s)"; }
 fail() { failed=$((failed + 1)); echo "  FAILED: $*"; }
 summary() { echo "consumer tests took ${SECONDS}s"; echo "consumers: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 
