@@ -3,9 +3,10 @@ using LockActors.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Hosting;
 using LockActors.Sftp;
+using LockActors.Tests.Stores;
 using Xunit;
 
-namespace LockActors.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 public sealed class SftpStoreConfigTests
 {
