@@ -93,6 +93,14 @@ public sealed class SftpStoreConfigTests
     }
 
     [Fact]
+    public void An_invalid_value_fails_start_up_with_the_configuration_error_keyed_by_it()
+    {
+        var error = Assert.Throws<LockConfigurationException>(() =>
+            LockStoreRegistryFactory.Create(new LockActorsOptions().UseSftp(o => o.GuardStaleAfter = TimeSpan.Zero).ToConfig()));
+        Assert.Equal("lock-actors.stores.sftp.guard-stale-after", error.Key);
+    }
+
+    [Fact]
     public void With_methods_return_validated_copies_and_leave_the_original_alone()
     {
         var d = SftpStoreSettings.Default;
