@@ -10,10 +10,11 @@ internal static class FileStoreConfig
     public static FileStoreSettings Read(Config stores)
     {
         var root = stores.GetString("file.root", string.Empty);
-        var timeout = stores.GetTimeSpan("file.check-and-write-timeout", TimeSpan.FromSeconds(5));
+        var timeout = ConfigErrors.Read(stores, "file.check-and-write-timeout", "lock-actors.stores.file.check-and-write-timeout",
+            k => stores.GetTimeSpan(k, TimeSpan.FromSeconds(5)));
         if (timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("lock-actors.stores.file.check-and-write-timeout must be positive.", "stores.file.check-and-write-timeout");
+            throw ConfigErrors.Invalid("lock-actors.stores.file.check-and-write-timeout", "must be positive.");
         }
 
         return new FileStoreSettings(string.IsNullOrWhiteSpace(root) ? null : root, timeout);
