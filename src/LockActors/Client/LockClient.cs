@@ -7,11 +7,12 @@ using LockActors.Messages;
 namespace LockActors.Client;
 
 /// <summary>
-/// The plain-async facade over the lock manager: <see cref="AcquireAsync"/>, <see cref="TryAcquireAsync"/>,
+/// The plain-async facade over the lock manager (<see cref="ILockClient"/>): <see cref="AcquireAsync"/>,
+/// <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/>,
 /// <see cref="WithLockAsync{T}"/> and <see cref="GetInfoAsync"/>. Thread-safe; create one per actor system
 /// (<c>LockActorsExtension.Get(system).Client</c>).
 /// </summary>
-public sealed class LockClient
+public sealed class LockClient : ILockClient
 {
     private static readonly TimeSpan AskSlack = TimeSpan.FromSeconds(5);
     private readonly IActorRef _manager;
@@ -41,18 +42,31 @@ public sealed class LockClient
         return RequestAsync(target, options, wait, cancellationToken);
     }
 
-    /// <summary>Acquires the lock if it is free right now; completes with null when someone holds it.</summary>
+    /// <summary>
+    /// Acquires the lock if it becomes free within <see cref="LockOptions.AcquireTimeout"/> when the options give one,
+    /// or right now when they do not (the configured <c>acquire-timeout</c> is not used here); completes with null when
+    /// the lock is still held by someone else when that wait ends.
+    /// </summary>
+    /// <remarks>Use <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/> to give the wait directly.</remarks>
     public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= LockOptions.Default;
         try
         {
-            return await RequestAsync(target, options ?? LockOptions.Default, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            return await RequestAsync(target, options, options.AcquireTimeout ?? TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
-        catch (LockAlreadyHeldException)
+        catch (Exception e) when (e is LockAlreadyHeldException or LockAcquireTimeoutException)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// Acquires the lock, waiting up to <paramref name="wait"/> while it is held (<see cref="TimeSpan.Zero"/> = do not
+    /// wait, <see cref="Timeout.InfiniteTimeSpan"/> = wait forever); completes with null when the wait ends first.
+    /// </summary>
+    public Task<LockHandle?> TryAcquireAsync(string target, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        TryAcquireAsync(target, new LockOptions { AcquireTimeout = wait }, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="body"/> while holding the lock and releases it on every path (success, exception,
