@@ -2,6 +2,7 @@ using Akka.Configuration;
 using LockActors.Configuration;
 using LockActors.Hosting;
 using LockActors.Messages;
+using LockActors.Tests.Configuration;
 using Xunit;
 
 namespace LockActors.Tests;
@@ -34,8 +35,7 @@ public sealed class SettingsTests
     [InlineData("lock-actors.default-ttl = 2d", "default-ttl")]
     public void Invalid_settings_are_rejected_naming_the_key(string hocon, string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)));
-        Assert.Equal(key, error.ParamName);
+        ConfigAssert.Refused(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)), "lock-actors." + key);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class SettingsTests
         {
             var config = ConfigurationFactory.ParseString(File.ReadAllText(file));
             LockActorsSettings.Create(config);
-            Configuration.Stores.LockStoreRegistryFactory.Create(config);
+            LockActors.Configuration.Stores.LockStoreRegistryFactory.Create(config);
         }
     }
 }
