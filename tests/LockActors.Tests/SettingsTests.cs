@@ -35,7 +35,9 @@ public sealed class SettingsTests
     [InlineData("lock-actors.default-ttl = 2d", "default-ttl")]
     public void Invalid_settings_are_rejected_naming_the_key(string hocon, string key)
     {
-        ConfigAssert.Refused(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)), "lock-actors." + key);
+        var error = Assert.Throws<LockConfigurationException>(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)));
+        Assert.Equal("lock-actors." + key, error.Key);
+        Assert.Null(error.Target);
     }
 
     [Fact]

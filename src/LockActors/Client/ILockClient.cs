@@ -27,9 +27,6 @@ namespace LockActors.Client;
 /// </example>
 public interface ILockClient
 {
-    /// <summary>Number of handles currently held through this client.</summary>
-    int HeldCount { get; }
-
     /// <summary>
     /// Acquires the lock on <paramref name="target"/> (for example <c>file:///data/in/a.csv</c>), waiting up to
     /// <see cref="LockOptions.AcquireTimeout"/> (or the configured <c>lock-actors.acquire-timeout</c>) while it is held.

@@ -34,7 +34,7 @@ public sealed class LockHandle : IAsyncDisposable
     /// <summary>The grant's id.</summary>
     public string LockId => Grant.LockId;
 
-    /// <summary>What the sidecar says about this grant (the seeds' <c>Metadata()</c>).</summary>
+    /// <summary>What the sidecar says about this grant.</summary>
     public LockMetadata Metadata => Grant.Metadata;
 
     /// <summary>Grows with every grant of the target; pass it to the resource you protect to reject stale writers.</summary>
@@ -62,6 +62,11 @@ public sealed class LockHandle : IAsyncDisposable
     /// succeeds or the lease runs out, and calling again sends the release again. A token cancelled before the call
     /// releases nothing; cancelling later only stops waiting (the release goes on).
     /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the release itself goes on once sent.</param>
+    /// <exception cref="LockNotHeldException">The lock had been lost (or released under another handle).</exception>
+    /// <exception cref="LockStoreException">The store failed; the lock actor keeps retrying the removal.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer; calling again sends the release again.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -92,7 +97,7 @@ public sealed class LockHandle : IAsyncDisposable
                 await ReleaseAsync().ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is LockNotHeldException or LockStoreException or AskTimeoutException)
+        catch (Exception e) when (e is LockNotHeldException or LockStoreException or LockReplyTimeoutException)
         {
             // Lost before the release (HandleLost already told the holder), or the release is being retried by the actor.
         }
@@ -104,7 +109,7 @@ public sealed class LockHandle : IAsyncDisposable
 
     private async Task SendReleaseAsync()
     {
-        await _manager.Ask<LockReleased>(new Release(Target, LockId), _operationTimeout).ConfigureAwait(false);
+        await _manager.AskAsync<LockReleased>(new Release(Target, LockId), Target, _operationTimeout).ConfigureAwait(false);
         _onFinished(this);
     }
 }

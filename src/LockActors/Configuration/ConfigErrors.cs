@@ -10,8 +10,8 @@ namespace LockActors.Configuration;
 internal static class ConfigErrors
 {
     /// <summary>An error about <paramref name="key"/> (its full HOCON path); <paramref name="message"/> continues the sentence after the key.</summary>
-    public static ArgumentException Invalid(string key, string message, Exception? inner = null) =>
-        new($"{key} {message}", key, inner);
+    public static LockConfigurationException Invalid(string key, string message, Exception? inner = null) =>
+        new(key, $"{key} {message}", inner);
 
     /// <summary>
     /// Reads <paramref name="key"/> of <paramref name="section"/> with <paramref name="read"/>; a value that does not parse

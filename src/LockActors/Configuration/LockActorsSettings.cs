@@ -5,9 +5,9 @@ namespace LockActors.Configuration;
 
 /// <summary>
 /// Immutable settings read from <c>lock-actors { }</c> (see the embedded <c>reference.conf</c> for every key and
-/// default). <see cref="Create(Config)"/> validates them and throws an <see cref="ArgumentException"/> whose message
-/// starts with the full key (for example <c>lock-actors.default-ttl</c>); a key the library does not read fails the
-/// same way, naming the nearest valid key.
+/// default). <see cref="Create(Config)"/> validates them and throws <see cref="LockConfigurationException"/> whose
+/// message starts with the full key (for example <c>lock-actors.default-ttl</c>); a key the library does not read fails
+/// the same way, naming the nearest valid key.
 /// </summary>
 public sealed record LockActorsSettings
 {
@@ -61,6 +61,7 @@ public sealed record LockActorsSettings
     /// Unknown keys under <c>lock-actors</c> (outside <c>stores</c>, which the store registry checks) and a top-level
     /// section named like <c>lockactors</c> are refused.
     /// </summary>
+    /// <exception cref="LockConfigurationException">A key is unknown or holds an invalid value; <see cref="LockConfigurationException.Key"/> names it.</exception>
     public static LockActorsSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -115,7 +116,8 @@ public sealed record LockActorsSettings
     /// <summary>How long after the last successful renewal was sent a holder still trusts its lease.</summary>
     public TimeSpan TrustedLeaseFor(TimeSpan ttl) => ttl * (1 - LeaseSafetyMargin);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid key (full path); returns this when valid.</summary>
+    /// <summary>Returns this when every value is valid.</summary>
+    /// <exception cref="LockConfigurationException">A value is out of range; <see cref="LockConfigurationException.Key"/> names the first such key.</exception>
     public LockActorsSettings Validated()
     {
         Require(DefaultTtl >= LockLimits.MinTtl && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be between {LockLimits.MinTtl} and {LockLimits.MaxTtl}");

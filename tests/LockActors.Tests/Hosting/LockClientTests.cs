@@ -32,7 +32,7 @@ public sealed class LockClientTests
             Assert.Same(LockActorsExtension.Get(host.Services.GetRequiredService<ActorSystem>()).Client, client);
             Assert.Same(client, host.Services.GetRequiredService<LockClient>());
             await using var handle = await client.AcquireAsync(NewTarget());
-            Assert.Equal(1, client.HeldCount);
+            Assert.Equal(1, host.Services.GetRequiredService<LockClient>().HeldCount);
         }
         finally
         {

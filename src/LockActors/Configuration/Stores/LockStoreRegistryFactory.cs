@@ -41,7 +41,7 @@ internal static class LockStoreRegistryFactory
 
             var provider = Provider(scheme, section.GetString(ProviderKey, string.Empty));
             ConfigKeys.CheckStore(scheme, section, provider.Defaults, ProviderKey);
-            registry.Register(scheme, provider.Configure(scheme, section.WithFallback(provider.Defaults)));
+            registry.Register(scheme, Configure(provider, scheme, section.WithFallback(provider.Defaults)));
         }
 
         MemoryStoreConfig.Register(registry, stores);
@@ -70,5 +70,22 @@ internal static class LockStoreRegistryFactory
         }
 
         return (LockStoreProvider)Activator.CreateInstance(type)!;
+    }
+
+    /// <summary>
+    /// The provider's store factory. A provider that reports a bad value with an <see cref="ArgumentException"/> is
+    /// given the common configuration error, keyed by its parameter name when that is a full path, else by the section.
+    /// </summary>
+    private static Func<ILockStore> Configure(LockStoreProvider provider, string scheme, Config section)
+    {
+        try
+        {
+            return provider.Configure(scheme, section);
+        }
+        catch (ArgumentException e)
+        {
+            var key = e.ParamName is { } name && name.StartsWith("lock-actors.", StringComparison.Ordinal) ? name : $"lock-actors.stores.{scheme}";
+            throw new LockConfigurationException(key, e.Message, e);
+        }
     }
 }
