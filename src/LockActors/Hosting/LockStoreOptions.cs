@@ -30,10 +30,10 @@ public abstract class LockStoreOptions
     }
 
     /// <summary>Quotes a string for HOCON.</summary>
-    protected static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    protected static string Quote(string value) => HoconText.Quote(value);
 
     /// <summary>Renders a duration in milliseconds for HOCON.</summary>
-    protected internal static string Duration(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+    protected static string Duration(TimeSpan value) => HoconText.Duration(value);
 
     /// <summary>Appends <c>key = "value"</c> when <paramref name="value"/> is set.</summary>
     protected static void AppendText(StringBuilder hocon, string key, string? value)

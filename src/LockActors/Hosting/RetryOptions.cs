@@ -24,12 +24,12 @@ public sealed class RetryOptions
 
         if (InitialBackoff is { } initial)
         {
-            hocon.Append("retry.initial-backoff = ").AppendLine(LockStoreOptions.Duration(initial));
+            hocon.Append("retry.initial-backoff = ").AppendLine(HoconText.Duration(initial));
         }
 
         if (MaxBackoff is { } max)
         {
-            hocon.Append("retry.max-backoff = ").AppendLine(LockStoreOptions.Duration(max));
+            hocon.Append("retry.max-backoff = ").AppendLine(HoconText.Duration(max));
         }
     }
 }

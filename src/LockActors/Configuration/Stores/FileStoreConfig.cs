@@ -7,9 +7,14 @@ namespace LockActors.Configuration.Stores;
 /// <summary>Maps <c>lock-actors.stores.file</c> onto <see cref="FileStoreSettings"/>, through its <c>With*</c> copies only.</summary>
 internal static class FileStoreConfig
 {
-    public static FileStoreSettings Read(Config stores) => StoreSectionReader.Read("lock-actors.stores.file", stores, () => FileStoreSettings.Default
-        .WithRoot(stores.GetString("file.root", string.Empty))
-        .WithCheckAndWriteTimeout(stores.GetTimeSpan("file.check-and-write-timeout", FileStoreSettings.Default.CheckAndWriteTimeout)));
+    public static FileStoreSettings Read(Config stores)
+    {
+        var timeout = ConfigErrors.Read(stores, "file.check-and-write-timeout", "lock-actors.stores.file.check-and-write-timeout",
+            k => stores.GetTimeSpan(k, FileStoreSettings.Default.CheckAndWriteTimeout));
+        return StoreSectionReader.Read("lock-actors.stores.file", stores, () => FileStoreSettings.Default
+            .WithRoot(stores.GetString("file.root", string.Empty))
+            .WithCheckAndWriteTimeout(timeout));
+    }
 
     public static void Register(LockStoreRegistry registry, Config stores)
     {
