@@ -11,6 +11,9 @@
 #       `uri` (a file:// target in a fresh folder under TMPDIR), `client` (that system's LockClient). Its leading
 #       `using` lines go to the top of its file; the rest becomes the body of an async method with those parameters.
 #   Either may end with ` build-only`: compiled, not run (the sample needs a server, e.g. S3).
+#   <!-- sample: file NAME -->   (before any other fenced block, e.g. ```json)
+#       The block is written to a file NAME beside every sample run (e.g. appsettings.json, which the Hosting
+#       programs read from their working folder).
 #   <!-- sample: skip: REASON -->
 #       Not compiled here; the reason says where it is compiled instead (e.g. against the repository's test suites).
 # A run passes when the sample exits 0 within $RUN_TIMEOUT seconds and leaves no *.lock file under its TMPDIR.
@@ -33,6 +36,7 @@ readme_samples() {
   while read -r kind name mode; do
     [ "$mode" = run ] || continue
     tmp=$(mktemp -d "$WORK/readme-tmp.XXXXXX")
+    echo "$list" | awk '$1 == "file" { print $2 }' | while read -r file; do cp "$dir/$file" "$tmp/"; done
     rc=0
     out=$(cd "$tmp" && TMPDIR="$tmp" timeout "$RUN_TIMEOUT" dotnet "$dir/bin/Release/net10.0/ReadmeSamples.dll" "$kind" "$name" 2>&1) || rc=$?
     echo "$out" | sed 's/^/    /'

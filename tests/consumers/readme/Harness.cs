@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using LockActors;
 using LockActors.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 if (args.Length < 2 || !SampleTable.All.TryGetValue($"{args[0]} {args[1]}", out var sample))
 {
@@ -28,6 +29,8 @@ internal sealed class SampleContext(string[] args) : IAsyncDisposable
     public string Uri { get; } = new Uri(Path.Combine(Directory.CreateTempSubdirectory("readme-sample-").FullName, "data.csv")).AbsoluteUri;
 
     public LockClient Client => LockActorsExtension.Get(System).Client;
+
+    public IServiceCollection Services { get; } = new ServiceCollection();
 
     public async ValueTask DisposeAsync()
     {
