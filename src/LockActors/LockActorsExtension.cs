@@ -8,7 +8,7 @@ using LockActors.Storage;
 namespace LockActors;
 
 /// <summary>
-/// The per-actor-system entry point: one <see cref="LockManager"/> (actor name <c>lock-actors</c>), its
+/// Where LockActors starts in an actor system: one <see cref="LockManager"/> (actor name <c>lock-actors</c>), its
 /// <see cref="LockClient"/>, settings and store registry, created on first use from <c>lock-actors { }</c>.
 /// </summary>
 public sealed class LockActorsExtension : IExtension
@@ -37,7 +37,7 @@ public sealed class LockActorsExtension : IExtension
     /// <summary>The lock manager: send it <c>Acquire</c>, <c>Release</c>, <c>GetLockInfo</c>, <c>CancelAcquire</c>.</summary>
     public IActorRef Manager { get; }
 
-    /// <summary>The async facade over <see cref="Manager"/>.</summary>
+    /// <summary>Takes and releases locks with async calls, through <see cref="Manager"/>.</summary>
     public LockClient Client { get; }
 
     /// <summary>The extension of <paramref name="system"/>, created on first call.</summary>
@@ -45,6 +45,13 @@ public sealed class LockActorsExtension : IExtension
     /// On the first call: <c>lock-actors { }</c> holds an invalid value (Akka may wrap it in the exception it raises
     /// for a failed extension).
     /// </exception>
+    /// <example>
+    /// <code>
+    /// var system = ActorSystem.Create("my-app");
+    /// var client = LockActorsExtension.Get(system).Client;   // async calls: AcquireAsync, TryAcquireAsync, WithLockAsync
+    /// var manager = LockActorsExtension.Get(system).Manager; // the actor behind them: Ask or Tell it Acquire, Release
+    /// </code>
+    /// </example>
     public static LockActorsExtension Get(ActorSystem system) => system.WithExtension<LockActorsExtension, LockActorsExtensionProvider>();
 }
 
