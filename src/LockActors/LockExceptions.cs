@@ -24,20 +24,31 @@ public sealed class LockAlreadyHeldException(string target, LockMetadata? holder
 
 /// <summary>
 /// The lock stayed held (or the store kept failing) for the whole wait. Nothing was changed. A <see cref="TimeoutException"/>
-/// as in DistributedLock; catch <see cref="TimeoutException"/> or this type.
+/// as in DistributedLock; catch <see cref="TimeoutException"/> or this type. When the holder is a grant of this same actor
+/// system (<see cref="LocalHolder"/>), the message says so: the caller was most likely waiting on its own undisposed handle.
 /// </summary>
-public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null)
-    : TimeoutException(
-        lastStoreError is null
-            ? $"Timed out after {waited} waiting for the lock on '{target}'."
-            : $"Timed out after {waited} waiting for the lock on '{target}'; the last store error was: {lastStoreError.Message}",
-        lastStoreError)
+public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null, LockMetadata? localHolder = null)
+    : TimeoutException(Describe(target, waited, lastStoreError, localHolder), lastStoreError)
 {
     /// <summary>The target.</summary>
     public string Target { get; } = target;
 
     /// <summary>How long the request waited.</summary>
     public TimeSpan Waited { get; } = waited;
+
+    /// <summary>The holder when it is a grant of this same actor system (this process); null when held elsewhere or unknown.</summary>
+    public LockMetadata? LocalHolder { get; } = localHolder;
+
+    private static string Describe(string target, TimeSpan waited, Exception? lastStoreError, LockMetadata? localHolder)
+    {
+        var message = $"Timed out after {waited} waiting for the lock on '{target}'";
+        if (localHolder is not null)
+        {
+            message += $": it is held by this process's own grant {localHolder.LockId} (owner '{localHolder.OwnerId}', since {localHolder.CreatedAt:O}); was an earlier handle not disposed?";
+        }
+
+        return lastStoreError is null ? message + "." : $"{message}; the last store error was: {lastStoreError.Message}";
+    }
 }
 
 /// <summary>A release named a grant that does not hold the lock (wrong id, already released, or lost). Nothing was changed.</summary>

@@ -11,8 +11,9 @@ namespace LockActors.Actors;
 /// <see cref="TargetLockActor"/> (creating it on demand), passivates idle children without losing messages,
 /// and restarts a failed child (which then rebuilds its state from the sidecar). A grant that could not be delivered
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
+/// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
 /// </summary>
-public sealed class LockManager : ReceiveActor
+public sealed partial class LockManager : ReceiveActor, IWithTimers
 {
     private readonly LockActorsSettings _settings;
     private readonly LockStoreRegistry _stores;
@@ -32,7 +33,13 @@ public sealed class LockManager : ReceiveActor
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
         Receive<DeadLetter>(OnDeadLetter);
+        Receive<ShutDownLocks>(_ => BeginShutdown(Sender));
+        Receive<TargetShutDown>(done => OnTargetShutDown(done.Child));
+        Receive<ShutdownDeadline>(_ => FinishShutdown());
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <inheritdoc />
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
@@ -61,6 +68,12 @@ public sealed class LockManager : ReceiveActor
 
     private void Route(ILockCommand command, IActorRef sender)
     {
+        if (_shutdown is not null && command is Acquire)
+        {
+            sender.Tell(new Status.Failure(new LockSystemShuttingDownException(command.Target)));
+            return;
+        }
+
         LockTarget target;
         ILockStore store;
         try
@@ -166,6 +179,7 @@ public sealed class LockManager : ReceiveActor
         {
             _targetsByChild.Remove(child);
             _children.Remove(target);
+            OnTargetShutDown(child); // a child that stopped holds nothing
         }
 
         if (!_passivating.Remove(target, out var buffered))

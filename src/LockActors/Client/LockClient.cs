@@ -17,13 +17,20 @@ public sealed class LockClient
     private readonly IActorRef _manager;
     private readonly LockActorsSettings _settings;
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
+    private readonly ShutdownSignal _shutdown;
 
     /// <summary>Creates a client that talks to <paramref name="manager"/>.</summary>
     public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
+        : this(system, manager, settings, new ShutdownSignal(system ?? throw new ArgumentNullException(nameof(system))))
+    {
+    }
+
+    internal LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings, ShutdownSignal shutdown)
     {
         ArgumentNullException.ThrowIfNull(system);
         _manager = manager ?? throw new ArgumentNullException(nameof(manager));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _shutdown = shutdown;
     }
 
     /// <summary>Number of handles currently held through this client.</summary>
@@ -32,7 +39,8 @@ public sealed class LockClient
     /// <summary>
     /// Acquires the lock, waiting up to <see cref="LockOptions.AcquireTimeout"/> while it is held.
     /// Throws <see cref="LockAcquireTimeoutException"/> when the wait runs out, <see cref="OperationCanceledException"/>
-    /// when <paramref name="cancellationToken"/> fires (the queued request is withdrawn), or a typed store/input error.
+    /// when <paramref name="cancellationToken"/> fires (the queued request is withdrawn), <see cref="LockSystemShuttingDownException"/>
+    /// (at once) once the actor system is shutting down, or a typed store/input error.
     /// </summary>
     public Task<LockHandle> AcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -81,10 +89,17 @@ public sealed class LockClient
 
     /// <summary>Who holds the target and for how long (the seeds' <c>Metadata()</c> and <c>Age()</c>).</summary>
     public Task<LockInfo> GetInfoAsync(string target, CancellationToken cancellationToken = default) =>
-        _manager.Ask<LockInfo>(new GetLockInfo(target), _settings.StoreOperationTimeout + AskSlack, cancellationToken);
+        _shutdown.IsShuttingDown
+            ? Task.FromException<LockInfo>(new LockSystemShuttingDownException(target))
+            : _manager.Ask<LockInfo>(new GetLockInfo(target), _settings.StoreOperationTimeout + AskSlack, cancellationToken);
 
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (_shutdown.IsShuttingDown)
+        {
+            throw new LockSystemShuttingDownException(target); // at once: the manager is releasing locks or gone
+        }
+
         if (!LockManager.IsValidWait(wait))
         {
             throw new InvalidLockRequestException(target,
@@ -116,7 +131,7 @@ public sealed class LockClient
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
+        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _), _shutdown);
         _handles[grant.LockId] = handle;
         return handle;
     }
