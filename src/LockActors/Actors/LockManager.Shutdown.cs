@@ -6,8 +6,8 @@ namespace LockActors.Actors;
 /// <summary>Shutdown of <see cref="LockManager"/>: every target actor releases what it holds, within a bound.</summary>
 public sealed partial class LockManager
 {
-    private const string ShutdownTimer = "shutdown";
     private Shutdown? _shutdown;
+    private ICancelable? _shutdownDeadline;
 
     /// <summary>
     /// Refuses acquires from now on and asks every target actor to release its locks and fail its waiters. The
@@ -35,7 +35,7 @@ public sealed partial class LockManager
             child.Tell(ReleaseForShutdown.Instance);
         }
 
-        Timers.StartSingleTimer(ShutdownTimer, ShutdownDeadline.Instance, _settings.ShutdownReleaseTimeout);
+        _shutdownDeadline = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.ShutdownReleaseTimeout, Self, ShutdownDeadline.Instance, Self);
         FinishShutdownIfDone();
     }
 
@@ -63,7 +63,7 @@ public sealed partial class LockManager
             return;
         }
 
-        Timers.Cancel(ShutdownTimer);
+        _shutdownDeadline?.Cancel();
         var unconfirmed = shutdown.Pending
             .Select(child => _targetsByChild.TryGetValue(child, out var target) ? target : child.Path.Name)
             .Order(StringComparer.Ordinal)

@@ -13,7 +13,7 @@ namespace LockActors.Actors;
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
 /// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
 /// </summary>
-public sealed partial class LockManager : ReceiveActor, IWithTimers
+public sealed partial class LockManager : ReceiveActor
 {
     private readonly LockActorsSettings _settings;
     private readonly LockStoreRegistry _stores;
@@ -37,9 +37,6 @@ public sealed partial class LockManager : ReceiveActor, IWithTimers
         Receive<TargetShutDown>(done => OnTargetShutDown(done.Child));
         Receive<ShutdownDeadline>(_ => FinishShutdown());
     }
-
-    /// <inheritdoc />
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <inheritdoc />
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
