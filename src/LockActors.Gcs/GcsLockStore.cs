@@ -70,7 +70,7 @@ public sealed class GcsLockStore : ILockStore
         "GCS JSON API: upload ifGenerationMatch=0 (create) / ifGenerationMatch=<generation> (replace), DELETE ifGenerationMatch; unknown outcomes resolved by re-reading");
 
     /// <summary>The fencing token of a version written by this store: its GCS generation (strictly growing per object name).</summary>
-    public static long GenerationOf(SidecarVersion version) =>
+    internal static long GenerationOf(SidecarVersion version) =>
         TryParseGeneration(version, out var generation) ? generation : throw new ArgumentException($"'{version}' is not a GCS generation.", nameof(version));
 
     /// <inheritdoc />

@@ -13,7 +13,7 @@ namespace LockActors.S3;
 /// <param name="DeleteEnforced"><c>DELETE If-Match</c> with a wrong ETag leaves the object in place.</param>
 /// <param name="IfMatchQuoted">Whether <c>If-Match</c> is sent as <c>"etag"</c> (AWS, RFC 7232) or bare (Ceph RGW 16.2).</param>
 /// <param name="Findings">One line per check, for logs and the <see cref="StoreNotSafeException"/> message.</param>
-public sealed record S3EndpointProfile(
+internal sealed record S3EndpointProfile(
     string Endpoint,
     string Bucket,
     bool Verified,

@@ -88,7 +88,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     public S3StoreSettings Settings => _settings;
 
     /// <summary>Every HTTP request this store has sent (including probes and unknown-outcome re-reads).</summary>
-    public S3RequestCounter Requests { get; } = new();
+    internal S3RequestCounter Requests { get; } = new();
 
     /// <inheritdoc />
     /// <remarks>All three primitives are atomic on an endpoint that passes the probe: delete natively or through
@@ -100,7 +100,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
     /// the endpoint is unsafe; writes are then refused (strict) or warned about (warn). With
     /// <see cref="S3ProbeMode.Off"/> it returns the assumed profile without any request.
     /// </summary>
-    public Task<S3EndpointProfile> ProbeAsync(string bucket, CancellationToken cancellationToken = default) =>
+    internal Task<S3EndpointProfile> ProbeAsync(string bucket, CancellationToken cancellationToken = default) =>
         ProfileAsync(LockTarget.Parse($"s3://{bucket}/{S3EndpointProbe.ScratchPrefix}probe").Sidecar, cancellationToken);
 
     /// <inheritdoc />

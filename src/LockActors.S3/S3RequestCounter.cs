@@ -4,7 +4,7 @@ namespace LockActors.S3;
 /// Counts the HTTP requests an <see cref="S3LockStore"/> puts on the wire (every attempt, including the endpoint
 /// probe and unknown-outcome re-reads). Thread-safe; read it for tests, benchmarks and metrics.
 /// </summary>
-public sealed class S3RequestCounter
+internal sealed class S3RequestCounter
 {
     private long _gets;
     private long _puts;
@@ -52,7 +52,7 @@ public sealed class S3RequestCounter
 /// <param name="Deletes">DELETE requests.</param>
 /// <param name="Heads">HEAD requests.</param>
 /// <param name="Other">Any other method.</param>
-public readonly record struct S3RequestCounts(long Gets, long Puts, long Deletes, long Heads, long Other)
+internal readonly record struct S3RequestCounts(long Gets, long Puts, long Deletes, long Heads, long Other)
 {
     /// <summary>All requests.</summary>
     public long Total => Gets + Puts + Deletes + Heads + Other;

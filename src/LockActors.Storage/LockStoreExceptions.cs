@@ -1,17 +1,17 @@
 namespace LockActors.Storage;
 
 /// <summary>Base of every error raised by a store or by target parsing.</summary>
-public abstract class LockStoreException : Exception
+public abstract class LockStoreException : LockException
 {
-    /// <summary>Creates the exception.</summary>
-    protected LockStoreException(string message, Exception? inner = null) : base(message, inner)
+    /// <summary>Creates the exception; <paramref name="target"/> is null when the failure concerns no single target.</summary>
+    protected LockStoreException(string? target, string message, Exception? inner = null) : base(target, message, inner)
     {
     }
 }
 
 /// <summary>The URI is not a valid lock target (malformed, traversal, directory, query…). Nothing was touched.</summary>
 public sealed class InvalidLockTargetException(string uri, string reason)
-    : LockStoreException($"'{uri}' is not a valid lock target: {reason}.")
+    : LockStoreException(uri, $"'{uri}' is not a valid lock target: {reason}.")
 {
     /// <summary>The URI as given.</summary>
     public string Uri { get; } = uri;
@@ -22,32 +22,32 @@ public sealed class InvalidLockTargetException(string uri, string reason)
 
 /// <summary>No store is registered for the URI's scheme. Nothing was touched.</summary>
 public sealed class UnsupportedSchemeException(string scheme, IEnumerable<string> registered)
-    : LockStoreException($"No lock store is registered for scheme '{scheme}://' (registered: {string.Join(", ", registered.Select(s => s + "://"))}).")
+    : LockStoreException(null, $"No lock store is registered for scheme '{scheme}://' (registered: {string.Join(", ", registered.Select(s => s + "://"))}).")
 {
     /// <summary>The scheme that was asked for.</summary>
     public string Scheme { get; } = scheme;
 }
 
 /// <summary>The store could not be reached, timed out, or the outcome of a write stayed unknown after re-reading.</summary>
-public sealed class StoreUnavailableException(string message, Exception? inner = null) : LockStoreException(message, inner);
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : LockStoreException(null, message, inner);
 
 /// <summary>The bucket, container or directory that should hold the sidecar does not exist.</summary>
 public sealed class StoreLocationNotFoundException(SidecarKey key, string detail, Exception? inner = null)
-    : LockStoreException($"The location for '{key}' does not exist: {detail}.", inner)
+    : LockStoreException(key.Target.Normalized, $"The location for '{key}' does not exist: {detail}.", inner)
 {
     /// <summary>The sidecar that could not be placed.</summary>
     public SidecarKey Key { get; } = key;
 }
 
 /// <summary>The store rejected the credentials or the host key, or denied the operation.</summary>
-public sealed class StoreAccessDeniedException(string message, Exception? inner = null) : LockStoreException(message, inner);
+public sealed class StoreAccessDeniedException(string message, Exception? inner = null) : LockStoreException(null, message, inner);
 
 /// <summary>The store cannot give the atomic guarantees the lock protocol needs (declared or found by a probe).</summary>
-public sealed class StoreNotSafeException(string message) : LockStoreException(message);
+public sealed class StoreNotSafeException(string message) : LockStoreException(null, message);
 
 /// <summary>The sidecar exists but does not hold valid lock metadata. It is left untouched.</summary>
 public class CorruptSidecarException(SidecarKey key, string reason, Exception? inner = null)
-    : LockStoreException($"The sidecar '{key}' is corrupt: {reason}.", inner)
+    : LockStoreException(key.Target.Normalized, $"The sidecar '{key}' is corrupt: {reason}.", inner)
 {
     /// <summary>The corrupt sidecar.</summary>
     public SidecarKey Key { get; } = key;
@@ -75,7 +75,7 @@ public sealed class SidecarTooLargeException(SidecarKey key, long length)
 /// not subject to any stale policy: remove it by hand if it is not meant to be there.
 /// </summary>
 public sealed class SidecarNotRegularFileException(SidecarKey key, string kind)
-    : LockStoreException($"The sidecar '{key}' is not a regular file but {kind}; it is left untouched and never taken over (remove it by hand if it does not belong there).")
+    : LockStoreException(key.Target.Normalized, $"The sidecar '{key}' is not a regular file but {kind}; it is left untouched and never taken over (remove it by hand if it does not belong there).")
 {
     /// <summary>The sidecar that was refused.</summary>
     public SidecarKey Key { get; } = key;

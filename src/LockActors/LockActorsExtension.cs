@@ -29,8 +29,7 @@ public sealed class LockActorsExtension : IExtension
 {
     private readonly ShutdownSignal _shutdown;
 
-    /// <summary>Creates the extension for <paramref name="system"/>; use <see cref="Get"/> instead.</summary>
-    public LockActorsExtension(ExtendedActorSystem system)
+    internal LockActorsExtension(ExtendedActorSystem system)
     {
         system.Settings.InjectTopLevelFallback(LockActorsSettings.ReferenceConfig);
         Settings = LockActorsSettings.Create(system.Settings.Config);
@@ -100,6 +99,10 @@ public sealed class LockActorsExtension : IExtension
     }
 
     /// <summary>The extension of <paramref name="system"/>, created on first call.</summary>
+    /// <exception cref="LockConfigurationException">
+    /// On the first call: <c>lock-actors { }</c> holds an invalid value (Akka may wrap it in the exception it raises
+    /// for a failed extension).
+    /// </exception>
     public static LockActorsExtension Get(ActorSystem system) => system.WithExtension<LockActorsExtension, LockActorsExtensionProvider>();
 }
 

@@ -2,17 +2,7 @@ using LockActors.Storage;
 
 namespace LockActors;
 
-/// <summary>Base of the lock protocol's typed failures (store failures derive from <see cref="LockStoreException"/>).</summary>
-public abstract class LockException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    protected LockException(string target, string message, Exception? inner = null) : base(message, inner) => Target = target;
-
-    /// <summary>The target the failure concerns.</summary>
-    public string Target { get; }
-}
-
-/// <summary>The lock is held by someone else (the seeds' <c>ErrLockAlreadyHeld</c>). Nothing was changed.</summary>
+/// <summary>The lock is held by someone else. Nothing was changed.</summary>
 public sealed class LockAlreadyHeldException(string target, LockMetadata? holder)
     : LockException(target, holder is null
         ? $"The lock on '{target}' is already held."
@@ -23,16 +13,20 @@ public sealed class LockAlreadyHeldException(string target, LockMetadata? holder
 }
 
 /// <summary>
-/// The lock stayed held (or the store kept failing) for the whole wait. Nothing was changed. A <see cref="TimeoutException"/>
-/// as in DistributedLock; catch <see cref="TimeoutException"/> or this type. When the holder is a grant of this same actor
-/// system (<see cref="LocalHolder"/>), the message says so: the caller was most likely waiting on its own undisposed handle.
+/// The base of LockActors' timeouts: catch it to treat every timeout alike. It replaces <see cref="TimeoutException"/>
+/// (which LockActors timeouts no longer derive from) so that <c>catch (LockException)</c> also catches timeouts.
+/// </summary>
+public abstract class LockTimeoutException(string target, string message, Exception? inner = null)
+    : LockException(target, message, inner);
+
+/// <summary>
+/// The lock stayed held (or the store kept failing) for the whole wait. Nothing was changed. Catch it, or
+/// <see cref="LockTimeoutException"/> for every timeout. When the holder is a grant of this same actor system
+/// (<see cref="LocalHolder"/>), the message says so: the caller was most likely waiting on its own undisposed handle.
 /// </summary>
 public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null, LockMetadata? localHolder = null)
-    : TimeoutException(Describe(target, waited, lastStoreError, localHolder), lastStoreError)
+    : LockTimeoutException(target, Describe(target, waited, lastStoreError, localHolder), lastStoreError)
 {
-    /// <summary>The target.</summary>
-    public string Target { get; } = target;
-
     /// <summary>How long the request waited.</summary>
     public TimeSpan Waited { get; } = waited;
 
@@ -49,6 +43,17 @@ public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, 
 
         return lastStoreError is null ? message + "." : $"{message}; the last store error was: {lastStoreError.Message}";
     }
+}
+
+/// <summary>
+/// The lock manager did not answer within <see cref="Timeout"/> (a lost reply or an overloaded actor system). The
+/// outcome is unknown: a grant that arrives later finds nobody waiting and is released by the manager.
+/// </summary>
+public sealed class LockReplyTimeoutException(string target, TimeSpan timeout, Exception? inner = null)
+    : LockTimeoutException(target, $"The lock manager did not answer within {timeout} about '{target}'; the outcome is unknown.", inner)
+{
+    /// <summary>How long the caller waited for the answer.</summary>
+    public TimeSpan Timeout { get; } = timeout;
 }
 
 /// <summary>A release named a grant that does not hold the lock (wrong id, already released, or lost). Nothing was changed.</summary>

@@ -34,8 +34,9 @@ public sealed class SettingsTests
     [InlineData("lock-actors.default-ttl = 2d", "default-ttl")]
     public void Invalid_settings_are_rejected_naming_the_key(string hocon, string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)));
-        Assert.Equal(key, error.ParamName);
+        var error = Assert.Throws<LockConfigurationException>(() => LockActorsSettings.Create(ConfigurationFactory.ParseString(hocon)));
+        Assert.Equal("lock-actors." + key, error.Key);
+        Assert.Null(error.Target);
     }
 
     [Fact]

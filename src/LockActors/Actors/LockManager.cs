@@ -13,6 +13,22 @@ namespace LockActors.Actors;
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
 /// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
 /// </summary>
+/// <remarks>
+/// <para>Accepts the <see cref="ILockCommand"/> messages; every failure is a <see cref="Status.Failure"/> carrying a
+/// <see cref="LockException"/>:</para>
+/// <list type="bullet">
+/// <item><see cref="Acquire"/> → <see cref="LockGranted"/>, or <see cref="LockAlreadyHeldException"/>,
+/// <see cref="LockAcquireTimeoutException"/>, <see cref="LockQueueFullException"/>, <see cref="InvalidLockRequestException"/>,
+/// <see cref="FencingTokenExhaustedException"/>, or a <see cref="LockStoreException"/> (invalid target, unknown scheme,
+/// unreachable or unsafe store, corrupt sidecar…).</item>
+/// <item><see cref="Release"/> → <see cref="LockReleased"/>, or <see cref="LockNotHeldException"/>,
+/// <see cref="InvalidLockRequestException"/> (no lock id) or a <see cref="LockStoreException"/>.</item>
+/// <item><see cref="CancelAcquire"/> → no reply; the withdrawn <see cref="Acquire"/> is answered with
+/// <see cref="OperationCanceledException"/>.</item>
+/// <item><see cref="GetLockInfo"/> → <see cref="LockInfo"/>, or a <see cref="LockStoreException"/>.</item>
+/// </list>
+/// <para>Create it only through <see cref="Props"/>; <see cref="LockActorsExtension.Manager"/> is the one every system has.</para>
+/// </remarks>
 public sealed partial class LockManager : ReceiveActor
 {
     private readonly LockActorsSettings _settings;
@@ -22,8 +38,7 @@ public sealed partial class LockManager : ReceiveActor
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the manager.</summary>
-    public LockManager(LockActorsSettings settings, LockStoreRegistry stores)
+    private LockManager(LockActorsSettings settings, LockStoreRegistry stores)
     {
         _settings = settings;
         _stores = stores;
@@ -44,9 +59,12 @@ public sealed partial class LockManager : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
-    /// <summary>Props for the manager.</summary>
+    /// <summary>
+    /// Props for a manager: the only way to create one. <see cref="LockActorsExtension"/> starts one per actor system;
+    /// start another only to serve a separate <paramref name="stores"/> registry.
+    /// </summary>
     public static Props Props(LockActorsSettings settings, LockStoreRegistry stores) =>
-        Akka.Actor.Props.Create(() => new LockManager(settings, stores));
+        Akka.Actor.Props.CreateBy(new Producer(settings, stores));
 
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -79,7 +97,7 @@ public sealed partial class LockManager : ReceiveActor
             store = _stores.Resolve(target);
             Validate(command, target, store);
         }
-        catch (Exception e) when (e is LockStoreException or LockException or ArgumentException)
+        catch (Exception e) when (e is LockException or ArgumentException)
         {
             sender.Tell(new Status.Failure(e));
             return;
@@ -203,6 +221,18 @@ public sealed partial class LockManager : ReceiveActor
 
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(target.Normalized)));
         return escaped[..120] + "~" + hash;
+    }
+
+    /// <summary>Creates the manager for <see cref="Props"/> (its constructor is private).</summary>
+    private sealed class Producer(LockActorsSettings settings, LockStoreRegistry stores) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(LockManager);
+
+        public ActorBase Produce() => new LockManager(settings, stores);
+
+        public void Release(ActorBase actor)
+        {
+        }
     }
 
     /// <summary>Asks the manager how many target actors are alive (tests and diagnostics).</summary>

@@ -3,6 +3,7 @@ using Akka.Actor;
 using LockActors.Actors;
 using LockActors.Configuration;
 using LockActors.Messages;
+using LockActors.Storage;
 
 namespace LockActors.Client;
 
@@ -19,7 +20,11 @@ public sealed class LockClient
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
     private readonly ShutdownSignal _shutdown;
 
-    /// <summary>Creates a client that talks to <paramref name="manager"/>.</summary>
+    /// <summary>
+    /// Creates a client that talks to <paramref name="manager"/> (one made from <see cref="LockManager.Props"/>);
+    /// <c>LockActorsExtension.Get(system).Client</c> is the one every system has.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
         : this(system, manager, settings, new ShutdownSignal(system ?? throw new ArgumentNullException(nameof(system))))
     {
@@ -33,15 +38,22 @@ public sealed class LockClient
         _shutdown = shutdown;
     }
 
-    /// <summary>Number of handles currently held through this client.</summary>
-    public int HeldCount => _handles.Count;
+    /// <summary>Number of handles currently held through this client (tests).</summary>
+    internal int HeldCount => _handles.Count;
 
-    /// <summary>
-    /// Acquires the lock, waiting up to <see cref="LockOptions.AcquireTimeout"/> while it is held.
-    /// Throws <see cref="LockAcquireTimeoutException"/> when the wait runs out, <see cref="OperationCanceledException"/>
-    /// when <paramref name="cancellationToken"/> fires (the queued request is withdrawn), <see cref="LockSystemShuttingDownException"/>
-    /// (at once) once the actor system is shutting down, or a typed store/input error.
-    /// </summary>
+    /// <summary>Acquires the lock, waiting up to <see cref="LockOptions.AcquireTimeout"/> while it is held.</summary>
+    /// <param name="target">The target file URI, e.g. <c>file:///data/in/a.csv</c>.</param>
+    /// <param name="options">TTL, wait, owner and stale policy; null = the configured defaults.</param>
+    /// <param name="cancellationToken">Withdraws the queued request; a grant that crossed the cancellation is released.</param>
+    /// <exception cref="LockAcquireTimeoutException">The lock stayed held for the whole wait.</exception>
+    /// <exception cref="LockAlreadyHeldException">The lock is held and the wait is zero.</exception>
+    /// <exception cref="InvalidLockRequestException">The TTL, wait or owner id is out of range.</exception>
+    /// <exception cref="LockQueueFullException">Too many callers already wait for the target.</exception>
+    /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
+    /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public Task<LockHandle> AcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= LockOptions.Default;
@@ -50,6 +62,15 @@ public sealed class LockClient
     }
 
     /// <summary>Acquires the lock if it is free right now; completes with null when someone holds it.</summary>
+    /// <param name="target">The target file URI.</param>
+    /// <param name="options">TTL, owner and stale policy (<see cref="LockOptions.AcquireTimeout"/> is ignored); null = the configured defaults.</param>
+    /// <param name="cancellationToken">Stops the attempt; a grant that crossed the cancellation is released.</param>
+    /// <exception cref="InvalidLockRequestException">The TTL or owner id is out of range.</exception>
+    /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
+    /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         try
@@ -66,6 +87,13 @@ public sealed class LockClient
     /// Runs <paramref name="body"/> while holding the lock and releases it on every path (success, exception,
     /// cancellation). The body should observe <see cref="LockHandle.HandleLost"/>.
     /// </summary>
+    /// <param name="target">The target file URI.</param>
+    /// <param name="body">The work to do under the lock.</param>
+    /// <param name="options">TTL, wait, owner and stale policy; null = the configured defaults.</param>
+    /// <param name="cancellationToken">Withdraws the request while it waits; the body gets the handle, not this token.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="LockException">Acquiring failed, as for <see cref="AcquireAsync"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting.</exception>
     public async Task<T> WithLockAsync<T>(string target, Func<LockHandle, Task<T>> body, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -77,6 +105,13 @@ public sealed class LockClient
     }
 
     /// <summary>Runs <paramref name="body"/> while holding the lock and releases it on every path.</summary>
+    /// <param name="target">The target file URI.</param>
+    /// <param name="body">The work to do under the lock.</param>
+    /// <param name="options">TTL, wait, owner and stale policy; null = the configured defaults.</param>
+    /// <param name="cancellationToken">Withdraws the request while it waits; the body gets the handle, not this token.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="LockException">Acquiring failed, as for <see cref="AcquireAsync"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting.</exception>
     public Task WithLockAsync(string target, Func<LockHandle, Task> body, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -87,11 +122,17 @@ public sealed class LockClient
         }, options, cancellationToken);
     }
 
-    /// <summary>Who holds the target and for how long (the seeds' <c>Metadata()</c> and <c>Age()</c>).</summary>
+    /// <summary>Who holds the target, and how long since the holder last renewed.</summary>
+    /// <param name="target">The target file URI.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer.</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public Task<LockInfo> GetInfoAsync(string target, CancellationToken cancellationToken = default) =>
         _shutdown.IsShuttingDown
             ? Task.FromException<LockInfo>(new LockSystemShuttingDownException(target))
-            : _manager.Ask<LockInfo>(new GetLockInfo(target), _settings.StoreOperationTimeout + AskSlack, cancellationToken);
+            : _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
 
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -118,7 +159,7 @@ public sealed class LockClient
         // The actor answers the wait itself (grant, timeout or withdrawal); the Ask timeout only guards against a
         // lost reply. Cancellation withdraws the request and still awaits the answer, because a grant may already
         // be on its way: such a grant is released at once rather than left held by nobody.
-        var reply = _manager.Ask<LockGranted>(request, infinite ? null : wait + (_settings.StoreOperationTimeout * 3) + AskSlack);
+        var reply = _manager.AskAsync<LockGranted>(request, target, infinite ? null : wait + (_settings.StoreOperationTimeout * 3) + AskSlack);
         LockGranted grant;
         using (cancellationToken.Register(() => _manager.Tell(new CancelAcquire(target, request.RequestId))))
         {
@@ -127,7 +168,7 @@ public sealed class LockClient
 
         if (cancellationToken.IsCancellationRequested)
         {
-            await _manager.Ask<LockReleased>(new Release(grant.Target, grant.LockId), _settings.StoreOperationTimeout + AskSlack).ConfigureAwait(false);
+            await _manager.AskAsync<LockReleased>(new Release(grant.Target, grant.LockId), grant.Target, _settings.StoreOperationTimeout + AskSlack).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
 

@@ -36,7 +36,7 @@ public sealed class LockHandle : IAsyncDisposable
     /// <summary>The grant's id.</summary>
     public string LockId => Grant.LockId;
 
-    /// <summary>What the sidecar says about this grant (the seeds' <c>Metadata()</c>).</summary>
+    /// <summary>What the sidecar says about this grant.</summary>
     public LockMetadata Metadata => Grant.Metadata;
 
     /// <summary>Grows with every grant of the target; pass it to the resource you protect to reject stale writers.</summary>
@@ -69,6 +69,11 @@ public sealed class LockHandle : IAsyncDisposable
     /// down it returns at once: the shutdown releases every held lock itself (or leaves the sidecar to expire by TTL when
     /// the store cannot be reached).
     /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the release itself goes on once sent.</param>
+    /// <exception cref="LockNotHeldException">The lock had been lost (or released under another handle).</exception>
+    /// <exception cref="LockStoreException">The store failed; the lock actor keeps retrying the removal.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer; calling again sends the release again.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -105,7 +110,7 @@ public sealed class LockHandle : IAsyncDisposable
                 await ReleaseAsync().ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is LockNotHeldException or LockStoreException or AskTimeoutException)
+        catch (Exception e) when (e is LockNotHeldException or LockStoreException or LockReplyTimeoutException)
         {
             // Lost before the release (HandleLost already told the holder), or the release is being retried by the actor.
         }
@@ -133,7 +138,7 @@ public sealed class LockHandle : IAsyncDisposable
 
     private async Task SendReleaseAsync()
     {
-        await _manager.Ask<LockReleased>(new Release(Target, LockId), _operationTimeout).ConfigureAwait(false);
+        await _manager.AskAsync<LockReleased>(new Release(Target, LockId), Target, _operationTimeout).ConfigureAwait(false);
         _onFinished(this);
     }
 }

@@ -2,7 +2,7 @@ using LockActors.Messages;
 
 namespace LockActors.Client;
 
-/// <summary>Per-call options of <see cref="LockClient"/>, mirroring the seeds' lock options. Null members use the configured defaults.</summary>
+/// <summary>Per-call options of <see cref="LockClient"/>: lease length, wait, owner and stale policy. Null members use the configured defaults.</summary>
 public sealed record LockOptions
 {
     /// <summary>Default options: configured TTL, owner id, stale policy and acquire timeout.</summary>

@@ -5,7 +5,7 @@ namespace LockActors.Configuration;
 
 /// <summary>
 /// Immutable settings read from <c>lock-actors { }</c> (see the embedded <c>reference.conf</c> for every key and
-/// default). <see cref="Create(Config)"/> validates them and throws <see cref="ArgumentException"/> naming the key.
+/// default). <see cref="Create(Config)"/> validates them and throws <see cref="LockConfigurationException"/> naming the key.
 /// </summary>
 public sealed record LockActorsSettings
 {
@@ -61,6 +61,7 @@ public sealed record LockActorsSettings
     public static Config ReferenceConfig { get; } = LoadReference();
 
     /// <summary>Reads and validates <c>lock-actors</c> from <paramref name="config"/> (falls back to the reference defaults).</summary>
+    /// <exception cref="LockConfigurationException">A key holds an invalid value.</exception>
     public static LockActorsSettings Create(Config config)
     {
         var c = config.WithFallback(ReferenceConfig).GetConfig("lock-actors");
@@ -105,7 +106,8 @@ public sealed record LockActorsSettings
     /// <summary>How long after the last successful renewal was sent a holder still trusts its lease.</summary>
     public TimeSpan TrustedLeaseFor(TimeSpan ttl) => ttl * (1 - LeaseSafetyMargin);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid key; returns this when valid.</summary>
+    /// <summary>Returns this when every value is valid.</summary>
+    /// <exception cref="LockConfigurationException">A value is out of range; <see cref="LockConfigurationException.Key"/> names the first such key.</exception>
     public LockActorsSettings Validated()
     {
         Require(DefaultTtl >= LockLimits.MinTtl && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be between {LockLimits.MinTtl} and {LockLimits.MaxTtl}");
@@ -131,7 +133,7 @@ public sealed record LockActorsSettings
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or Akka.Configuration.ConfigurationException)
         {
-            throw new ArgumentException($"lock-actors.{key} has an invalid value '{c.GetString(key)}': {e.Message}", key, e);
+            throw new LockConfigurationException(Path(key), $"{Path(key)} has an invalid value '{c.GetString(key)}': {e.Message}", e);
         }
     }
 
@@ -139,9 +141,11 @@ public sealed record LockActorsSettings
     {
         if (!ok)
         {
-            throw new ArgumentException($"lock-actors.{key} {rule}.", key);
+            throw new LockConfigurationException(Path(key), $"{Path(key)} {rule}.");
         }
     }
+
+    private static string Path(string key) => "lock-actors." + key;
 
     private static string DefaultOwnerId() => $"{Environment.MachineName}/{Environment.ProcessId}";
 

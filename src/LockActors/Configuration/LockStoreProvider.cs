@@ -24,9 +24,10 @@ public abstract class LockStoreProvider
 
     /// <summary>
     /// Reads and validates <paramref name="section"/> (the user's keys over <see cref="Defaults"/>) at start-up, with no
-    /// I/O, and returns the factory that builds the store on the first lock request for the scheme. Throws
-    /// <see cref="ArgumentException"/> naming the key on an invalid value.
+    /// I/O, and returns the factory that builds the store on the first lock request for the scheme.
     /// </summary>
+    /// <exception cref="LockConfigurationException">A value is invalid; <see cref="LockConfigurationException.Key"/> names it.
+    /// (An <see cref="ArgumentException"/> is also accepted: the registry turns it into this exception.)</exception>
     /// <param name="scheme">The URI scheme the store serves (the section's name).</param>
     /// <param name="section">The section, defaults applied.</param>
     public abstract Func<ILockStore> Configure(string scheme, Config section);

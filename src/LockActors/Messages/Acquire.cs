@@ -5,7 +5,8 @@ namespace LockActors.Messages;
 /// <summary>
 /// Asks for the lock on <see cref="Target"/>. Replies <see cref="LockGranted"/>, or <see cref="Status.Failure"/> with
 /// <see cref="LockAlreadyHeldException"/> (held and no <see cref="WaitTimeout"/>), <see cref="LockAcquireTimeoutException"/>
-/// (still held when the wait ran out), <see cref="InvalidLockRequestException"/>, or a store error
+/// (still held when the wait ran out), <see cref="LockQueueFullException"/>, <see cref="InvalidLockRequestException"/>,
+/// <see cref="FencingTokenExhaustedException"/>, or a store error
 /// (<c>LockActors.Storage.LockStoreException</c> subclasses). If the lock is later lost, <see cref="LockLost"/> goes to
 /// <see cref="NotifyLost"/> (default: the sender).
 /// </summary>

@@ -35,7 +35,7 @@ public sealed record LockLost(string Target, string LockId, string Reason)
 /// <summary>Who holds a target, as far as the store says.</summary>
 /// <param name="Target">The normalised target URI.</param>
 /// <param name="Metadata">The holder's metadata; null when the target is free.</param>
-/// <param name="Age">Time since the holder last renewed, on the store's clock (the seeds' <c>Age()</c>).</param>
+/// <param name="Age">Time since the holder last renewed, on the store's clock.</param>
 /// <param name="IsStale">True when the holder stopped renewing for longer than its TTL.</param>
 /// <param name="HeldLocally">True when the holder is a caller of this actor system.</param>
 public sealed record LockInfo(string Target, LockMetadata? Metadata, TimeSpan? Age, bool IsStale, bool HeldLocally)

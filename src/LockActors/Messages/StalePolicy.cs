@@ -14,8 +14,9 @@ public sealed record StaleLock(string Target, LockMetadata? Metadata, TimeSpan A
 }
 
 /// <summary>
-/// The seeds' <c>OnStale(metadata) → steal or not</c>. Consulted only for sidecars already judged stale on the store's
-/// clock; a takeover it allows is a compare-and-swap on the version read, so two contenders never both win.
+/// Decides whether a stale lock may be taken over, from its holder's metadata or why its sidecar is corrupt. Consulted
+/// only for sidecars already judged stale on the store's clock; a takeover it allows is a compare-and-swap on the
+/// version read, so two contenders never both win.
 /// </summary>
 public sealed class StalePolicy
 {
@@ -43,6 +44,7 @@ public sealed class StalePolicy
     public static StalePolicy When(Func<StaleLock, bool> decide, string name = "custom") => new(name, decide ?? throw new ArgumentNullException(nameof(decide)));
 
     /// <summary>Parses a HOCON value: <c>take-over</c>, <c>never</c> or <c>take-over-including-corrupt</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is none of these.</exception>
     public static StalePolicy Parse(string name) => name switch
     {
         "take-over" => TakeOver,

@@ -306,10 +306,11 @@ public sealed class RedTeamApiTests(ITestOutputHelper output)
             try { ext = LockActorsExtension.Get(sys); }
             catch (Exception e)
             {
-                var inner = e is ArgumentException ? e : e.InnerException ?? e;
+                var inner = e is LockConfigurationException ? e : e.InnerException ?? e;
                 _out.WriteLine($"{setting}: refused: {inner.GetType().Name}: {inner.Message}");
                 Assert.NotEqual("", refusedKey);
-                Assert.IsAssignableFrom<ArgumentException>(inner);
+                var error = Assert.IsType<LockConfigurationException>(inner);
+                Assert.Equal("lock-actors." + refusedKey, error.Key);
                 Assert.Contains(refusedKey, inner.Message);
                 return;
             }

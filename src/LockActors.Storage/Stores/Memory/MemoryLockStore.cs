@@ -30,8 +30,8 @@ public sealed class MemoryLockStore : ILockStore
         ClockResolution: TimeSpan.Zero,
         Mechanism: "in-process ConcurrentDictionary with compare-and-swap on entry identity");
 
-    /// <summary>Number of sidecars currently held.</summary>
-    public int Count => _entries.Count;
+    /// <summary>Number of sidecars currently held (tests and benchmarks).</summary>
+    internal int Count => _entries.Count;
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)

@@ -13,7 +13,8 @@ internal static class FileStoreConfig
         var timeout = stores.GetTimeSpan("file.check-and-write-timeout", TimeSpan.FromSeconds(5));
         if (timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("lock-actors.stores.file.check-and-write-timeout must be positive.", "stores.file.check-and-write-timeout");
+            const string key = "lock-actors.stores.file.check-and-write-timeout";
+            throw new LockConfigurationException(key, $"{key} must be positive.");
         }
 
         return new FileStoreSettings(string.IsNullOrWhiteSpace(root) ? null : root, timeout);

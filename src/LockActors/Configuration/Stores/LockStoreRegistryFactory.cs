@@ -27,7 +27,7 @@ internal static class LockStoreRegistryFactory
 
             var section = stores.GetConfig(scheme);
             var provider = Provider(scheme, section.GetString(ProviderKey, string.Empty));
-            registry.Register(scheme, provider.Configure(scheme, section.WithFallback(provider.Defaults)));
+            registry.Register(scheme, Configure(provider, scheme, section.WithFallback(provider.Defaults)));
         }
 
         return registry;
@@ -38,19 +38,35 @@ internal static class LockStoreRegistryFactory
         var key = $"lock-actors.stores.{scheme}.{ProviderKey}";
         if (string.IsNullOrWhiteSpace(typeName))
         {
-            throw new ArgumentException(
+            throw new LockConfigurationException(key,
                 $"{key} is not set: a store other than mem:// and file:// comes from a backend package, which names its " +
-                $"provider (for example \"LockActors.S3.S3LockStoreProvider, LockActors.S3\"), or is added with its Hosting extension.",
-                key);
+                $"provider (for example \"LockActors.S3.S3LockStoreProvider, LockActors.S3\"), or is added with its Hosting extension.");
         }
 
         var type = Type.GetType(typeName.Trim(), throwOnError: false)
-            ?? throw new ArgumentException($"{key} = \"{typeName}\": no such type is loaded; reference the backend's package.", key);
+            ?? throw new LockConfigurationException(key, $"{key} = \"{typeName}\": no such type is loaded; reference the backend's package.");
         if (!typeof(LockStoreProvider).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
         {
-            throw new ArgumentException($"{key} = \"{typeName}\" is not a {nameof(LockStoreProvider)} with a public parameterless constructor.", key);
+            throw new LockConfigurationException(key, $"{key} = \"{typeName}\" is not a {nameof(LockStoreProvider)} with a public parameterless constructor.");
         }
 
         return (LockStoreProvider)Activator.CreateInstance(type)!;
+    }
+
+    /// <summary>
+    /// The provider's store factory. A provider that reports a bad value with an <see cref="ArgumentException"/> is
+    /// given the common configuration error, keyed by its parameter name when that is a full path, else by the section.
+    /// </summary>
+    private static Func<ILockStore> Configure(LockStoreProvider provider, string scheme, Config section)
+    {
+        try
+        {
+            return provider.Configure(scheme, section);
+        }
+        catch (ArgumentException e)
+        {
+            var key = e.ParamName is { } name && name.StartsWith("lock-actors.", StringComparison.Ordinal) ? name : $"lock-actors.stores.{scheme}";
+            throw new LockConfigurationException(key, e.Message, e);
+        }
     }
 }

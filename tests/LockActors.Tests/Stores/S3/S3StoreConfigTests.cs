@@ -97,8 +97,9 @@ public sealed class S3StoreConfigTests
     [Fact]
     public void A_section_without_a_provider_is_refused_naming_the_key()
     {
-        var error = Assert.Throws<ArgumentException>(() =>
+        var error = Assert.Throws<LockConfigurationException>(() =>
             LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString("lock-actors.stores.s3.region = eu-west-1")));
+        Assert.Equal("lock-actors.stores.s3.provider", error.Key);
         Assert.Contains("lock-actors.stores.s3.provider", error.Message, StringComparison.Ordinal);
     }
 }
