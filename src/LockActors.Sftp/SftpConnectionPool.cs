@@ -5,12 +5,6 @@ using Renci.SshNet.Common;
 
 namespace LockActors.Sftp;
 
-/// <summary>One SSH login: server endpoint plus the user the store authenticates as.</summary>
-internal sealed record SftpEndpoint(string Host, int Port, string Username)
-{
-    public override string ToString() => $"{Username}@{Host}:{Port}";
-}
-
 /// <summary>
 /// One connected <see cref="SftpClient"/> per endpoint (the store's credentials are fixed), shared by every
 /// caller: SSH.NET pipelines concurrent SFTP requests over one channel. A client found disconnected, or one

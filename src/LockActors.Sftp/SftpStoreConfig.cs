@@ -3,7 +3,10 @@ using LockActors.Storage;
 
 namespace LockActors.Sftp;
 
-/// <summary>Maps <c>lock-actors.stores.sftp</c> onto <see cref="SftpStoreSettings"/>.</summary>
+/// <summary>
+/// Maps <c>lock-actors.stores.sftp</c> onto <see cref="SftpStoreSettings"/> through its <c>With*</c> methods only, so
+/// HOCON values are validated where every other value is, and an invalid one fails naming its key.
+/// </summary>
 internal static class SftpStoreConfig
 {
     public static SftpStoreSettings Read(Config section)
@@ -15,25 +18,17 @@ internal static class SftpStoreConfig
             PrivateKeyText: Optional(section.GetString("private-key", string.Empty)),
             Passphrase: Optional(section.GetString("passphrase", string.Empty)),
             Password: Optional(section.GetString("password", string.Empty)));
-        var root = Optional(section.GetString("root", string.Empty));
-        try
-        {
-            return d.WithCredentials(credentials)
-                .WithHostKeySha256(HostKeys(section))
-                .WithAcceptAnyHostKeyInsecure(section.GetBoolean("accept-any-host-key-insecure", false))
-                .WithTimeouts(
-                    connect: section.GetTimeSpan("connect-timeout", d.ConnectTimeout),
-                    operation: section.GetTimeSpan("operation-timeout", d.OperationTimeout),
-                    keepAlive: section.GetTimeSpan("keep-alive-interval", d.KeepAliveInterval))
-                .WithGuard(
-                    staleAfter: section.GetTimeSpan("guard-stale-after", d.GuardStaleAfter),
-                    checkAndWriteTimeout: section.GetTimeSpan("check-and-write-timeout", d.CheckAndWriteTimeout))
-                .WithRoot(root);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new ArgumentException($"lock-actors.stores.sftp: {e.ParamName} {e.Message}", "lock-actors.stores.sftp", e);
-        }
+        return d.WithCredentials(credentials)
+            .WithHostKeySha256(HostKeys(section))
+            .WithAcceptAnyHostKeyInsecure(section.GetBoolean("accept-any-host-key-insecure", false))
+            .WithTimeouts(
+                connect: section.GetTimeSpan("connect-timeout", d.ConnectTimeout),
+                operation: section.GetTimeSpan("operation-timeout", d.OperationTimeout),
+                keepAlive: section.GetTimeSpan("keep-alive-interval", d.KeepAliveInterval))
+            .WithGuard(
+                staleAfter: section.GetTimeSpan("guard-stale-after", d.GuardStaleAfter),
+                checkAndWriteTimeout: section.GetTimeSpan("check-and-write-timeout", d.CheckAndWriteTimeout))
+            .WithRoot(Optional(section.GetString("root", string.Empty)));
     }
 
     /// <summary><c>host-key-sha256</c> may be one fingerprint or a list of them.</summary>

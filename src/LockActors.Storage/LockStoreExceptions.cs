@@ -20,9 +20,17 @@ public sealed class InvalidLockTargetException(string uri, string reason)
     public string Reason { get; } = reason;
 }
 
-/// <summary>No store is registered for the URI's scheme. Nothing was touched.</summary>
+/// <summary>
+/// No store is registered for the URI's scheme. Nothing was touched. <c>mem://</c> and <c>file://</c> are built in; a
+/// network store exists only when it is configured, and the message says how.
+/// </summary>
 public sealed class UnsupportedSchemeException(string scheme, IEnumerable<string> registered)
-    : LockStoreException(null, $"No lock store is registered for scheme '{scheme}://' (registered: {string.Join(", ", registered.Select(s => s + "://"))}).")
+    : LockStoreException(
+        null,
+        $"No lock store is registered for scheme '{scheme}://' (registered: {string.Join(", ", registered.Order(StringComparer.Ordinal).Select(s => s + "://"))}). " +
+        $"A store other than mem:// and file:// exists only when configured: reference its backend package and enable it with " +
+        $"WithLockActors(options => options.Use<Backend>()) or by naming its provider in lock-actors.stores.{scheme}.provider " +
+        "(for example the LockActors.S3 package and options.UseS3() for s3://).")
 {
     /// <summary>The scheme that was asked for.</summary>
     public string Scheme { get; } = scheme;

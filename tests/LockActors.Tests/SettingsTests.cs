@@ -2,6 +2,7 @@ using Akka.Configuration;
 using LockActors.Configuration;
 using LockActors.Hosting;
 using LockActors.Messages;
+using LockActors.Tests.Configuration;
 using Xunit;
 
 namespace LockActors.Tests;
@@ -82,7 +83,7 @@ public sealed class SettingsTests
         {
             var config = ConfigurationFactory.ParseString(File.ReadAllText(file));
             LockActorsSettings.Create(config);
-            Configuration.Stores.LockStoreRegistryFactory.Create(config);
+            LockActors.Configuration.Stores.LockStoreRegistryFactory.Create(config);
         }
     }
 }

@@ -149,6 +149,11 @@ public sealed partial class LockManager : ReceiveActor
                 $"a TTL of {effectiveTtl} is too short for a store whose clock resolution is {store.Capabilities.ClockResolution}");
         }
 
+        if (!_settings.HeartbeatFits(effectiveTtl))
+        {
+            throw new InvalidLockRequestException(target.Normalized, _settings.HeartbeatMisfit(effectiveTtl));
+        }
+
         if (!store.Capabilities.IsSafeForLocking)
         {
             throw new StoreNotSafeException($"The {target.Scheme}:// store cannot create, replace and delete atomically ({store.Capabilities.Mechanism}); refusing to grant locks.");

@@ -8,11 +8,12 @@ using LockActors.Storage;
 namespace LockActors.Client;
 
 /// <summary>
-/// The plain-async facade over the lock manager: <see cref="AcquireAsync"/>, <see cref="TryAcquireAsync"/>,
+/// The plain-async facade over the lock manager (<see cref="ILockClient"/>): <see cref="AcquireAsync"/>,
+/// <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/>,
 /// <see cref="WithLockAsync{T}"/> and <see cref="GetInfoAsync"/>. Thread-safe; create one per actor system
 /// (<c>LockActorsExtension.Get(system).Client</c>).
 /// </summary>
-public sealed class LockClient
+public sealed class LockClient : ILockClient
 {
     private static readonly TimeSpan AskSlack = TimeSpan.FromSeconds(5);
     private readonly IActorRef _manager;
@@ -61,11 +62,16 @@ public sealed class LockClient
         return RequestAsync(target, options, wait, cancellationToken);
     }
 
-    /// <summary>Acquires the lock if it is free right now; completes with null when someone holds it.</summary>
+    /// <summary>
+    /// Acquires the lock if it becomes free within <see cref="LockOptions.AcquireTimeout"/> when the options give one,
+    /// or right now when they do not (the configured <c>acquire-timeout</c> is not used here); completes with null when
+    /// the lock is still held by someone else when that wait ends.
+    /// </summary>
+    /// <remarks>Use <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/> to give the wait directly.</remarks>
     /// <param name="target">The target file URI.</param>
-    /// <param name="options">TTL, owner and stale policy (<see cref="LockOptions.AcquireTimeout"/> is ignored); null = the configured defaults.</param>
+    /// <param name="options">TTL, owner, stale policy and the wait (<see cref="LockOptions.AcquireTimeout"/>; none when null); null = the configured defaults and no wait.</param>
     /// <param name="cancellationToken">Stops the attempt; a grant that crossed the cancellation is released.</param>
-    /// <exception cref="InvalidLockRequestException">The TTL or owner id is out of range.</exception>
+    /// <exception cref="InvalidLockRequestException">The TTL, wait or owner id is out of range.</exception>
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
@@ -73,15 +79,31 @@ public sealed class LockClient
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= LockOptions.Default;
         try
         {
-            return await RequestAsync(target, options ?? LockOptions.Default, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            return await RequestAsync(target, options, options.AcquireTimeout ?? TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
-        catch (LockAlreadyHeldException)
+        catch (Exception e) when (e is LockAlreadyHeldException or LockAcquireTimeoutException)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// Acquires the lock, waiting up to <paramref name="wait"/> while it is held (<see cref="TimeSpan.Zero"/> = do not
+    /// wait, <see cref="Timeout.InfiniteTimeSpan"/> = wait forever); completes with null when the wait ends first.
+    /// </summary>
+    /// <param name="target">The target file URI.</param>
+    /// <param name="wait">How long to wait while the lock is held.</param>
+    /// <param name="cancellationToken">Withdraws the queued request; a grant that crossed the cancellation is released.</param>
+    /// <exception cref="InvalidLockRequestException">The wait is negative or longer than <see cref="LockLimits.MaxWait"/>.</exception>
+    /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
+    /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
+    /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public Task<LockHandle?> TryAcquireAsync(string target, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        TryAcquireAsync(target, new LockOptions { AcquireTimeout = wait }, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="body"/> while holding the lock and releases it on every path (success, exception,

@@ -5,7 +5,9 @@ namespace LockActors.Configuration;
 
 /// <summary>
 /// Immutable settings read from <c>lock-actors { }</c> (see the embedded <c>reference.conf</c> for every key and
-/// default). <see cref="Create(Config)"/> validates them and throws <see cref="LockConfigurationException"/> naming the key.
+/// default). <see cref="Create(Config)"/> validates them and throws <see cref="LockConfigurationException"/> whose
+/// message starts with the full key (for example <c>lock-actors.default-ttl</c>); a key the library does not read fails
+/// the same way, naming the nearest valid key.
 /// </summary>
 public sealed record LockActorsSettings
 {
@@ -60,11 +62,18 @@ public sealed record LockActorsSettings
     /// <summary>The embedded <c>reference.conf</c>.</summary>
     public static Config ReferenceConfig { get; } = LoadReference();
 
-    /// <summary>Reads and validates <c>lock-actors</c> from <paramref name="config"/> (falls back to the reference defaults).</summary>
-    /// <exception cref="LockConfigurationException">A key holds an invalid value.</exception>
+    /// <summary>
+    /// Reads and validates <c>lock-actors</c> from <paramref name="config"/> (falls back to the reference defaults).
+    /// Unknown keys under <c>lock-actors</c> (outside <c>stores</c>, which the store registry checks) and a top-level
+    /// section named like <c>lockactors</c> are refused.
+    /// </summary>
+    /// <exception cref="LockConfigurationException">A key is unknown or holds an invalid value; <see cref="LockConfigurationException.Key"/> names it.</exception>
     public static LockActorsSettings Create(Config config)
     {
-        var c = config.WithFallback(ReferenceConfig).GetConfig("lock-actors");
+        ArgumentNullException.ThrowIfNull(config);
+        ConfigKeys.CheckRootName(config);
+        var c = config.WithFallback(ReferenceConfig).GetConfig(ConfigKeys.Root);
+        ConfigKeys.CheckCore(c, ReferenceConfig.GetConfig(ConfigKeys.Root));
         var ownerId = c.GetString("owner-id", string.Empty);
         var heartbeat = c.GetString("heartbeat-interval", "off");
         return new LockActorsSettings
@@ -81,13 +90,8 @@ public sealed record LockActorsSettings
             ShutdownReleaseTimeout = Read(c, "shutdown-release-timeout", k => c.GetTimeSpan(k)),
             MaxWaitersPerTarget = Read(c, "max-waiters-per-target", k => c.GetInt(k)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
-            OnStale = Read(c, "on-stale", k => StalePolicy.Parse(c.GetString(k, "take-over"))),
-            Fencing = Read(c, "fencing", k => c.GetString(k, "hybrid-clock") switch
-            {
-                "hybrid-clock" => FencingMode.HybridClock,
-                "strict" => FencingMode.Strict,
-                var other => throw new FormatException($"expected hybrid-clock or strict, not '{other}'"),
-            }),
+            OnStale = OneOf(c, "on-stale", ("take-over", StalePolicy.TakeOver), ("never", StalePolicy.Never), ("take-over-including-corrupt", StalePolicy.TakeOverIncludingCorrupt)),
+            Fencing = OneOf(c, "fencing", ("hybrid-clock", FencingMode.HybridClock), ("strict", FencingMode.Strict)),
         }.Validated();
     }
 
@@ -102,6 +106,19 @@ public sealed record LockActorsSettings
         var latest = TrustedLeaseFor(ttl) / 2;
         return wanted < latest ? wanted : latest;
     }
+
+    /// <summary>
+    /// True when a lock with <paramref name="ttl"/> can renew at the configured fixed <see cref="HeartbeatInterval"/>
+    /// and still miss one renewal without losing its lease (interval at most ttl·(1−margin)/2). Always true with
+    /// <c>heartbeat-interval = off</c>, where every lock renews at ttl / 3.
+    /// </summary>
+    internal bool HeartbeatFits(TimeSpan ttl) => HeartbeatInterval is not { } interval || interval <= TrustedLeaseFor(ttl) / 2;
+
+    /// <summary>Why a request's <paramref name="ttl"/> is refused when <see cref="HeartbeatFits"/> is false.</summary>
+    internal string HeartbeatMisfit(TimeSpan ttl) =>
+        $"a TTL of {ttl} is too short for the configured lock-actors.heartbeat-interval = {HeartbeatInterval}: a holder must be able to " +
+        $"miss one renewal, so the TTL must be at least heartbeat-interval * 2 / (1 - lease-safety-margin) = {HeartbeatInterval * 2 / (1 - LeaseSafetyMargin)}. " +
+        "Ask for a longer TTL, or lower heartbeat-interval (off = every lock renews at ttl / 3)";
 
     /// <summary>How long after the last successful renewal was sent a holder still trusts its lease.</summary>
     public TimeSpan TrustedLeaseFor(TimeSpan ttl) => ttl * (1 - LeaseSafetyMargin);
@@ -125,27 +142,34 @@ public sealed record LockActorsSettings
         return this;
     }
 
-    private static T Read<T>(Config c, string key, Func<string, T> read)
+    private static T Read<T>(Config c, string key, Func<string, T> read) => ConfigErrors.Read(c, key, FullKey(key), read);
+
+    private static T OneOf<T>(Config c, string key, params (string Name, T Value)[] choices)
     {
-        try
+        var value = c.GetString(key, choices[0].Name);
+        foreach (var (name, choice) in choices)
         {
-            return read(key);
+            if (value == name)
+            {
+                return choice;
+            }
         }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or Akka.Configuration.ConfigurationException)
-        {
-            throw new LockConfigurationException(Path(key), $"{Path(key)} has an invalid value '{c.GetString(key)}': {e.Message}", e);
-        }
+
+        var names = choices.Select(x => x.Name).ToArray();
+        var nearest = Spelling.Nearest(value, names);
+        throw ConfigErrors.Invalid(FullKey(key),
+            $"= '{value}' is not one of {string.Join(", ", names)}" + (nearest is null ? "." : $"; did you mean {nearest}?"));
     }
 
     private static void Require(bool ok, string key, string rule)
     {
         if (!ok)
         {
-            throw new LockConfigurationException(Path(key), $"{Path(key)} {rule}.");
+            throw ConfigErrors.Invalid(FullKey(key), rule + ".");
         }
     }
 
-    private static string Path(string key) => "lock-actors." + key;
+    private static string FullKey(string key) => $"{ConfigKeys.Root}.{key}";
 
     private static string DefaultOwnerId() => $"{Environment.MachineName}/{Environment.ProcessId}";
 

@@ -6,8 +6,10 @@ using LockActors.Messages;
 namespace LockActors.Hosting;
 
 /// <summary>
-/// Akka.Hosting options for <c>WithLockActors</c>. Each property maps 1:1 onto a <c>lock-actors { }</c> key;
-/// unset properties keep the reference.conf defaults.
+/// Akka.Hosting options for <c>WithLockActors</c>. Each property maps 1:1 onto a <c>lock-actors { }</c> key.
+/// Only the properties you set are written, over HOCON added before <c>WithLockActors</c> and over its
+/// <c>IConfiguration</c> section; unset ones keep what that configuration says, else the reference.conf default
+/// (see <see cref="AkkaHostingExtensions"/> for the full precedence).
 /// </summary>
 public sealed class LockActorsOptions
 {
@@ -81,7 +83,7 @@ public sealed class LockActorsOptions
 
         if (OwnerId is not null)
         {
-            hocon.Append("lock-actors.owner-id = \"").Append(OwnerId.Replace("\"", "\\\"", StringComparison.Ordinal)).AppendLine("\"");
+            hocon.Append("lock-actors.owner-id = ").AppendLine(HoconText.Quote(OwnerId));
         }
 
         if (OnStale is not null)
@@ -109,7 +111,7 @@ public sealed class LockActorsOptions
     {
         if (value is { } v)
         {
-            hocon.Append("lock-actors.").Append(key).Append(" = ").Append(((long)v.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)).AppendLine("ms");
+            hocon.Append("lock-actors.").Append(key).Append(" = ").AppendLine(HoconText.Duration(v));
         }
     }
 }

@@ -30,8 +30,8 @@ public abstract class LockStoreOptions
     }
 
     /// <summary>Quotes a string for HOCON.</summary>
-    protected static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    protected static string Quote(string value) => HoconText.Quote(value);
 
     /// <summary>Renders a duration in milliseconds for HOCON.</summary>
-    protected static string Duration(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+    protected static string Duration(TimeSpan value) => HoconText.Duration(value);
 }

@@ -121,7 +121,7 @@ public sealed class StoreUnderTest : IAsyncDisposable
                     .WithHostKeySha256(Env("LOCKACTORS_SFTP_HOSTKEY_SHA256")!);
                 var store = new SftpLockStore(settings);
                 var prefix = $"sftp://{System.Uri.EscapeDataString(user)}@{host}:{port}" + string.Join('/', root.Split('/').Select(System.Uri.EscapeDataString));
-                var sut = new StoreUnderTest(name, "sftp", store, () => store.RequestCount, "SFTP requests", i => $"{prefix}/bench-{tag}-f{i}.csv", store.DisposeAsync);
+                var sut = new StoreUnderTest(name, "sftp", store, () => store.Requests.Total, "SFTP requests", i => $"{prefix}/bench-{tag}-f{i}.csv", store.DisposeAsync);
                 await sut.WarmUpAsync().ConfigureAwait(false); // connect + auth once: not part of any measured operation
                 return (sut, null);
             }

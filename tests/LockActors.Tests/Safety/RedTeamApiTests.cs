@@ -316,8 +316,16 @@ public sealed class RedTeamApiTests(ITestOutputHelper output)
             }
 
             _out.WriteLine($"{setting}: accepted");
-            // accepted: exclusion, renewal and hand-over must work with it
             var target = NewTarget();
+            if (!ext.Settings.HeartbeatFits(TimeSpan.FromSeconds(2)))
+            {
+                // A request TTL too short for the fixed heartbeat is refused, never renewed at another interval.
+                var refused = await Assert.ThrowsAsync<InvalidLockRequestException>(() => ext.Client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(2) }));
+                Assert.Contains("heartbeat-interval", refused.Message);
+                return;
+            }
+
+            // accepted: exclusion, renewal and hand-over must work with it
             var a = await ext.Client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(2) });
             var b = ext.Client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(2), AcquireTimeout = TimeSpan.FromSeconds(10) });
             await Task.Delay(2500); // past one TTL: a must have renewed, b must still wait

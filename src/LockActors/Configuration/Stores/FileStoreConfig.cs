@@ -10,11 +10,11 @@ internal static class FileStoreConfig
     public static FileStoreSettings Read(Config stores)
     {
         var root = stores.GetString("file.root", string.Empty);
-        var timeout = stores.GetTimeSpan("file.check-and-write-timeout", TimeSpan.FromSeconds(5));
+        var timeout = ConfigErrors.Read(stores, "file.check-and-write-timeout", "lock-actors.stores.file.check-and-write-timeout",
+            k => stores.GetTimeSpan(k, TimeSpan.FromSeconds(5)));
         if (timeout <= TimeSpan.Zero)
         {
-            const string key = "lock-actors.stores.file.check-and-write-timeout";
-            throw new LockConfigurationException(key, $"{key} must be positive.");
+            throw ConfigErrors.Invalid("lock-actors.stores.file.check-and-write-timeout", "must be positive.");
         }
 
         return new FileStoreSettings(string.IsNullOrWhiteSpace(root) ? null : root, timeout);

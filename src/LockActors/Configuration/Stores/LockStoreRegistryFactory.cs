@@ -5,31 +5,47 @@ namespace LockActors.Configuration.Stores;
 
 /// <summary>
 /// Builds the scheme → store registry from <c>lock-actors.stores</c>: <c>mem</c> and <c>file</c> are built in; every
-/// other section names the <see cref="LockStoreProvider"/> of its backend package in <c>provider</c>.
+/// other section names the <see cref="LockStoreProvider"/> of its backend package in <c>provider</c>. Every section's
+/// keys are checked against its defaults (the core reference.conf for the built-in stores, the provider's
+/// <see cref="LockStoreProvider.Defaults"/> plus <c>provider</c> for the others), so a misspelled key fails here.
 /// </summary>
 internal static class LockStoreRegistryFactory
 {
     private const string ProviderKey = "provider";
 
+    private static class BuiltIn
+    {
+        public const string Memory = "mem";
+        public const string File = "file";
+    }
+
     /// <summary>A registry configured from <paramref name="config"/> (root config; the reference defaults are applied).</summary>
     public static LockStoreRegistry Create(Config config)
     {
         var stores = config.WithFallback(LockActorsSettings.ReferenceConfig).GetConfig("lock-actors.stores");
+        var builtIn = LockActorsSettings.ReferenceConfig.GetConfig("lock-actors.stores");
         var registry = new LockStoreRegistry();
-        MemoryStoreConfig.Register(registry, stores);
-        FileStoreConfig.Register(registry, stores);
-        foreach (var scheme in stores.AsEnumerable().Select(e => e.Key.Split('.')[0]).Distinct(StringComparer.Ordinal))
+        foreach (var scheme in stores.AsEnumerable().Select(e => e.Key).Distinct(StringComparer.Ordinal))
         {
-            if (scheme is "mem" or "file")
+            if (!stores.GetValue(scheme).IsObject())
             {
-                continue;
+                throw ConfigErrors.Invalid($"lock-actors.stores.{scheme}", "must be a section { ... } holding the store's settings.");
             }
 
             var section = stores.GetConfig(scheme);
+            if (scheme is BuiltIn.Memory or BuiltIn.File)
+            {
+                ConfigKeys.CheckStore(scheme, section, builtIn.GetConfig(scheme));
+                continue;
+            }
+
             var provider = Provider(scheme, section.GetString(ProviderKey, string.Empty));
+            ConfigKeys.CheckStore(scheme, section, provider.Defaults, ProviderKey);
             registry.Register(scheme, Configure(provider, scheme, section.WithFallback(provider.Defaults)));
         }
 
+        MemoryStoreConfig.Register(registry, stores);
+        FileStoreConfig.Register(registry, stores);
         return registry;
     }
 
@@ -38,16 +54,19 @@ internal static class LockStoreRegistryFactory
         var key = $"lock-actors.stores.{scheme}.{ProviderKey}";
         if (string.IsNullOrWhiteSpace(typeName))
         {
-            throw new LockConfigurationException(key,
-                $"{key} is not set: a store other than mem:// and file:// comes from a backend package, which names its " +
-                $"provider (for example \"LockActors.S3.S3LockStoreProvider, LockActors.S3\"), or is added with its Hosting extension.");
+            var nearest = Spelling.Nearest(scheme, [BuiltIn.Memory, BuiltIn.File]);
+            var hint = nearest is null ? string.Empty : $" (did you mean lock-actors.stores.{nearest}?)";
+            throw ConfigErrors.Invalid(key,
+                $"is not set{hint}: a store other than mem:// and file:// comes from a backend package, which names its " +
+                "provider (for example \"LockActors.S3.S3LockStoreProvider, LockActors.S3\"), or is added with its Hosting extension " +
+                "(for example options.UseS3()).");
         }
 
         var type = Type.GetType(typeName.Trim(), throwOnError: false)
-            ?? throw new LockConfigurationException(key, $"{key} = \"{typeName}\": no such type is loaded; reference the backend's package.");
+            ?? throw ConfigErrors.Invalid(key, $"= \"{typeName}\": no such type is loaded; reference the backend's package.");
         if (!typeof(LockStoreProvider).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
         {
-            throw new LockConfigurationException(key, $"{key} = \"{typeName}\" is not a {nameof(LockStoreProvider)} with a public parameterless constructor.");
+            throw ConfigErrors.Invalid(key, $"= \"{typeName}\" is not a {nameof(LockStoreProvider)} with a public parameterless constructor.");
         }
 
         return (LockStoreProvider)Activator.CreateInstance(type)!;

@@ -19,7 +19,7 @@ internal static class MemoryStoreConfig
                 registry.Register("mem", () => new MemoryLockStore());
                 break;
             default:
-                throw new LockConfigurationException("lock-actors.stores.mem.scope", $"lock-actors.stores.mem.scope must be 'process' or 'system', not '{scope}'.");
+                throw ConfigErrors.Invalid("lock-actors.stores.mem.scope", $"must be 'process' or 'system', not '{scope}'.");
         }
     }
 }

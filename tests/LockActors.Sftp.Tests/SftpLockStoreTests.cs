@@ -8,7 +8,7 @@ using Renci.SshNet;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 /// <summary>SFTP-specific behaviour against the shared throwaway sshd: authentication, host keys, faults, guards, costs.</summary>
 public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
@@ -359,24 +359,24 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
         Assert.True(await store.TryDeleteAsync(warmUp, warm));
         Assert.Equal(1, store.ServerProbes);
 
-        var before = store.RequestCount;
+        var before = store.Requests.Total;
         var v1 = (await store.TryCreateAsync(key, Bytes("one")))!.Value;
-        var create = store.RequestCount - before;
+        var create = store.Requests.Total - before;
 
-        before = store.RequestCount;
+        before = store.Requests.Total;
         var v2 = (await store.TryReplaceAsync(key, Bytes("two"), v1))!.Value;
-        var replace = store.RequestCount - before;
+        var replace = store.Requests.Total - before;
 
-        before = store.RequestCount;
+        before = store.Requests.Total;
         await store.ReadAsync(key);
-        var read = store.RequestCount - before;
+        var read = store.Requests.Total - before;
 
-        before = store.RequestCount;
+        before = store.Requests.Total;
         Assert.True(await store.TryDeleteAsync(key, v2));
-        var delete = store.RequestCount - before;
+        var delete = store.Requests.Total - before;
 
         output.WriteLine($"SFTP requests: create {create}, replace (heartbeat) {replace}, read {read}, delete (release) {delete}");
-        Assert.True(SftpSessionRequests.IsAvailable, "SSH.NET's internal session API moved; the store would refuse to start");
+        Assert.True(SftpWire.IsAvailable, "SSH.NET's internal session API moved; the store would refuse to start");
         Assert.Equal((5, 13, 5, 9), (create, replace, read, delete));
 
         var samples = new List<double>();

@@ -3,9 +3,10 @@ using LockActors.Configuration;
 using LockActors.Configuration.Stores;
 using LockActors.Hosting;
 using LockActors.Sftp;
+using LockActors.Tests.Stores;
 using Xunit;
 
-namespace LockActors.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 public sealed class SftpStoreConfigTests
 {
@@ -78,11 +79,37 @@ public sealed class SftpStoreConfigTests
         Assert.Equal(SftpStoreSettings.Default.ConnectTimeout, settings.ConnectTimeout);
     }
 
-    [Fact]
-    public void Non_positive_timeouts_are_refused_naming_the_store()
+    [Theory]
+    [InlineData("connect-timeout")]
+    [InlineData("operation-timeout")]
+    [InlineData("keep-alive-interval")]
+    [InlineData("guard-stale-after")]
+    [InlineData("check-and-write-timeout")]
+    public void Non_positive_timeouts_are_refused_naming_the_key(string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => Read("lock-actors.stores.sftp.operation-timeout = 0s"));
-        Assert.Contains("lock-actors.stores.sftp", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => Read($"lock-actors.stores.sftp.{key} = 0s"));
+        Assert.Equal($"lock-actors.stores.sftp.{key}", error.ParamName);
+        Assert.Contains($"lock-actors.stores.sftp.{key}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_invalid_value_fails_start_up_with_the_configuration_error_keyed_by_it()
+    {
+        var error = Assert.Throws<LockConfigurationException>(() =>
+            LockStoreRegistryFactory.Create(new LockActorsOptions().UseSftp(o => o.GuardStaleAfter = TimeSpan.Zero).ToConfig()));
+        Assert.Equal("lock-actors.stores.sftp.guard-stale-after", error.Key);
+    }
+
+    [Fact]
+    public void With_methods_return_validated_copies_and_leave_the_original_alone()
+    {
+        var d = SftpStoreSettings.Default;
+        var changed = d.WithTimeouts(operation: TimeSpan.FromSeconds(9)).WithRoot("/srv");
+        Assert.Equal(TimeSpan.FromSeconds(9), changed.OperationTimeout);
+        Assert.Equal("/srv", changed.Root);
+        Assert.Equal(TimeSpan.FromSeconds(4), d.OperationTimeout);
+        Assert.Null(d.Root);
+        Assert.Throws<ArgumentException>(() => d.WithGuard(staleAfter: TimeSpan.FromSeconds(-1)));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Renci.SshNet;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 /// <summary>
 /// The server safety probe: a server whose RENAME checks and then overwrites (ProFTPD mod_sftp, started by
@@ -65,10 +65,12 @@ public sealed class SftpServerProbeTests(ITestOutputHelper output)
     {
         var dir = ProFtpdDirectory(allowOverwrite);
         using var client = ProFtpdClient();
-        var probe = new SftpServerProbe(client, _ => Task.FromResult(ProFtpdClient()), dir, dir + "/.lockactors-probe-test", "proftpd", racers: 4, rounds: 3,
+        var probe = new SftpServerProbe(new SftpWire(client, new SftpRequestCounter()), _ => Task.FromResult(ProFtpdClient()), racers: 4, rounds: 3,
             recogniseByIdentification: false);
-        var flaw = await probe.RunAsync(CancellationToken.None);
-        output.WriteLine($"AllowOverwrite {(allowOverwrite ? "on" : "off")}: {flaw}");
+        var profile = await probe.RunAsync("proftpd", dir, CancellationToken.None);
+        var flaw = profile.Flaw;
+        output.WriteLine($"AllowOverwrite {(allowOverwrite ? "on" : "off")}: {string.Join("; ", profile.Findings)}");
+        Assert.False(profile.IsSafeForLocking);
         Assert.NotNull(flaw);
         Assert.DoesNotContain("identifies as", flaw, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
@@ -82,12 +84,15 @@ public sealed class SftpServerProbeTests(ITestOutputHelper output)
         var dir = server.Root + "/probe-" + Guid.NewGuid().ToString("N");
         client.CreateDirectory(dir);
         var connections = 0;
-        var probe = new SftpServerProbe(client, _ =>
+        var probe = new SftpServerProbe(new SftpWire(client, new SftpRequestCounter()), _ =>
         {
             Interlocked.Increment(ref connections);
             return Task.FromResult(server.RawClient());
-        }, dir, dir + "/.lockactors-probe-test", "openssh", racers: 4, rounds: 3);
-        Assert.Null(await probe.RunAsync(CancellationToken.None));
+        }, racers: 4, rounds: 3);
+        var profile = await probe.RunAsync("openssh", dir, CancellationToken.None);
+        output.WriteLine(string.Join("; ", profile.Findings));
+        Assert.Null(profile.Flaw);
+        Assert.True(profile.IsSafeForLocking);
         Assert.Equal(3, connections); // the probe's own connection is the fourth racer
         Assert.DoesNotContain(client.ListDirectory(dir), f => f.Name is not ("." or ".."));
     }

@@ -3,7 +3,7 @@ using LockActors.TestServers.Sftp;
 using LockActors.Storage.Tests.Conformance;
 using Renci.SshNet;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 public sealed class SftpLockStoreConformanceTests : LockStoreConformanceTests
 {

@@ -1,7 +1,7 @@
 using LockActors.Sftp;
 using Xunit;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 /// <summary>The server-clock estimate learned from the whole-second mtimes of the store's own writes.</summary>
 public sealed class SftpServerClockTests

@@ -6,7 +6,7 @@ using LockActors.TestServers.Sftp;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace LockActors.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 /// <summary>
 /// sshd is killed while a lock is held. The holder must get LockLost before its TTL runs out counted from its last

@@ -5,7 +5,7 @@ using LockActors.TestServers.Sftp;
 using Renci.SshNet;
 using Xunit;
 
-namespace LockActors.Storage.Tests.Stores.Sftp;
+namespace LockActors.Sftp.Tests;
 
 /// <summary>
 /// What the sftp:// store does with sidecars it did not write: special files, oversized files, very long names, and a
@@ -154,11 +154,11 @@ public sealed class SftpHostileSidecarTests : IAsyncLifetime
     {
         var a = new string('é', 126) + "a.lock"; // 258 bytes of UTF-8
         var b = new string('é', 126) + "b.lock";
-        var guardA = SftpLockStore.SiblingName(a, ".cas");
+        var guardA = SftpSidecarNames.SiblingName(a, ".cas");
         Assert.True(Encoding.UTF8.GetByteCount(guardA) <= 255);
-        Assert.Equal(guardA, SftpLockStore.SiblingName(a, ".cas"));
-        Assert.NotEqual(guardA, SftpLockStore.SiblingName(b, ".cas"));
-        Assert.Equal("x.lock.cas", SftpLockStore.SiblingName("x.lock", ".cas"));
+        Assert.Equal(guardA, SftpSidecarNames.SiblingName(a, ".cas"));
+        Assert.NotEqual(guardA, SftpSidecarNames.SiblingName(b, ".cas"));
+        Assert.Equal("x.lock.cas", SftpSidecarNames.SiblingName("x.lock", ".cas"));
     }
 
     [Fact]
