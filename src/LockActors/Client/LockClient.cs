@@ -19,6 +19,7 @@ public sealed class LockClient : ILockClient
     private readonly IActorRef _manager;
     private readonly LockActorsSettings _settings;
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
+    private readonly ShutdownSignal _shutdown;
 
     /// <summary>
     /// Creates a client that talks to <paramref name="manager"/> (one made from <see cref="LockManager.Props"/>);
@@ -26,10 +27,16 @@ public sealed class LockClient : ILockClient
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
+        : this(system, manager, settings, new ShutdownSignal(system ?? throw new ArgumentNullException(nameof(system))))
+    {
+    }
+
+    internal LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings, ShutdownSignal shutdown)
     {
         ArgumentNullException.ThrowIfNull(system);
         _manager = manager ?? throw new ArgumentNullException(nameof(manager));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _shutdown = shutdown;
     }
 
     /// <summary>Number of handles currently held through this client (tests).</summary>
@@ -46,6 +53,7 @@ public sealed class LockClient : ILockClient
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     /// <example>
     /// <code>
@@ -79,6 +87,7 @@ public sealed class LockClient : ILockClient
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -168,12 +177,20 @@ public sealed class LockClient : ILockClient
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer.</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public Task<LockInfo> GetInfoAsync(string target, CancellationToken cancellationToken = default) =>
-        _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
+        _shutdown.IsShuttingDown
+            ? Task.FromException<LockInfo>(new LockSystemShuttingDownException(target))
+            : _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
 
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (_shutdown.IsShuttingDown)
+        {
+            throw new LockSystemShuttingDownException(target); // at once: the manager is releasing locks or gone
+        }
+
         if (!LockManager.IsValidWait(wait))
         {
             throw new InvalidLockRequestException(target,
@@ -205,7 +222,7 @@ public sealed class LockClient : ILockClient
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
+        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _), _shutdown);
         _handles[grant.LockId] = handle;
         return handle;
     }
