@@ -21,18 +21,28 @@ public abstract class LockTimeoutException(string target, string message, Except
 
 /// <summary>
 /// The lock stayed held (or the store kept failing) for the whole wait. Nothing was changed. Catch it, or
-/// <see cref="LockTimeoutException"/> for every timeout.
+/// <see cref="LockTimeoutException"/> for every timeout. When the holder is a grant of this same actor system
+/// (<see cref="LocalHolder"/>), the message says so: the caller was most likely waiting on its own undisposed handle.
 /// </summary>
-public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null)
-    : LockTimeoutException(
-        target,
-        lastStoreError is null
-            ? $"Timed out after {waited} waiting for the lock on '{target}'."
-            : $"Timed out after {waited} waiting for the lock on '{target}'; the last store error was: {lastStoreError.Message}",
-        lastStoreError)
+public sealed class LockAcquireTimeoutException(string target, TimeSpan waited, Exception? lastStoreError = null, LockMetadata? localHolder = null)
+    : LockTimeoutException(target, Describe(target, waited, lastStoreError, localHolder), lastStoreError)
 {
     /// <summary>How long the request waited.</summary>
     public TimeSpan Waited { get; } = waited;
+
+    /// <summary>The holder when it is a grant of this same actor system (this process); null when held elsewhere or unknown.</summary>
+    public LockMetadata? LocalHolder { get; } = localHolder;
+
+    private static string Describe(string target, TimeSpan waited, Exception? lastStoreError, LockMetadata? localHolder)
+    {
+        var message = $"Timed out after {waited} waiting for the lock on '{target}'";
+        if (localHolder is not null)
+        {
+            message += $": it is held by this process's own grant {localHolder.LockId} (owner '{localHolder.OwnerId}', since {localHolder.CreatedAt:O}); was an earlier handle not disposed?";
+        }
+
+        return lastStoreError is null ? message + "." : $"{message}; the last store error was: {lastStoreError.Message}";
+    }
 }
 
 /// <summary>

@@ -7,76 +7,20 @@
 #   3. checks that the file:// consumer, which references only LockActors, pulls in no cloud or SSH SDK
 #      (`dotnet list package --include-transitive`: no AWSSDK.*, SSH.NET, Google.*);
 #   4. runs each consumer: take a lock, see it held, release it, see it free, take it again.
-#      s3 uses the Ceph RGW of tests/servers/ceph-rgw.sh (LOCKACTORS_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY).
+#      s3 uses the Ceph RGW of tests/servers/ceph-rgw.sh (LOCKACTORS_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY);
+#   5. builds and runs the README's C# samples from the same feed (readme-samples.sh).
 #
 #   run.sh [state-dir]    work goes to <state-dir>/consumers (default: a new folder under /tmp)
+#   LOCKACTORS_CONSUMERS="file s3 readme" (the default) chooses the parts after packing, e.g. "file readme" without RGW.
 # Prints each step and ends with "consumers: N passed, N failed"; exits non-zero when any step failed.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
-STATE=${1:-$(mktemp -d /tmp/lockactors-consumers.XXXXXX)}
-WORK="$STATE/consumers"
-FEED="$WORK/feed"
-CONFIG=${CONFIGURATION:-Release}
-RUN_TIMEOUT=${LOCKACTORS_CONSUMER_TIMEOUT:-90}
-export NUGET_PACKAGES="$WORK/packages"
-export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/readme-samples.sh"
+consumers_init "${1:-}"
+PARTS=" ${LOCKACTORS_CONSUMERS:-file s3 readme} "
 
-passed=0; failed=0
-ok()   { passed=$((passed + 1)); echo "  ok: $* (${SECONDS}s)"; }
-fail() { failed=$((failed + 1)); echo "  FAILED: $*"; }
-summary() { echo "consumer tests took ${SECONDS}s"; echo "consumers: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
-
-rm -rf "$WORK"
-mkdir -p "$FEED"
-
-VERSION=$(dotnet msbuild src/LockActors/LockActors.csproj -getProperty:Version -p:Configuration="$CONFIG")
-export LockActorsVersion="$VERSION"   # MSBuild reads it as the consumers' package version (build and list alike)
-echo "== packing src/* $VERSION into $FEED"
-# One pack of every src project at once, through a solution filter over LockActors.sln.
-projects=$(ls src/*/*.csproj | sed 's|/|\\\\|g; s|.*|"&"|' | paste -sd, -)
-echo "{\"solution\": {\"path\": \"$ROOT/LockActors.sln\", \"projects\": [$projects]}}" > "$WORK/packages.slnf"
-if ! dotnet pack "$WORK/packages.slnf" -c "$CONFIG" -o "$FEED" -nologo -clp:ErrorsOnly > "$WORK/pack.log" 2>&1; then
-  cat "$WORK/pack.log"; fail "dotnet pack"; summary; exit 1
-fi
-for package in "$FEED"/*.nupkg; do
-  deps=$(unzip -p "$package" '*.nuspec' | grep -o '<dependency id="[^"]*" version="[^"]*"' \
-    | sed -E 's/<dependency id="([^"]*)" version="([^"]*)"/\1 \2/' | paste -sd, - | sed 's/,/, /g' || true)
-  echo "  $(basename "$package"): ${deps:-no dependencies}"
-done
-ok "packed $(ls "$FEED"/*.nupkg | wc -l) packages"
-
-# The feed for LockActors*, this machine's configured sources (the NuGet mirror) for everything else.
-{
-  echo '<?xml version="1.0" encoding="utf-8"?>'
-  echo '<configuration>'
-  echo '  <packageSources>'
-  echo '    <clear />'
-  echo "    <add key=\"lockactors-feed\" value=\"$FEED\" />"
-  i=0
-  while read -r url; do
-    i=$((i + 1)); echo "    <add key=\"upstream-$i\" value=\"$url\" />"
-  done < <(dotnet nuget list source --format short | awk '$1 ~ /^E/ { print $2 }')
-  echo '  </packageSources>'
-  echo '  <packageSourceMapping>'
-  echo '    <packageSource key="lockactors-feed"><package pattern="LockActors" /><package pattern="LockActors.*" /></packageSource>'
-  for n in $(seq 1 "$i"); do
-    echo "    <packageSource key=\"upstream-$n\"><package pattern=\"*\" /></packageSource>"
-  done
-  echo '  </packageSourceMapping>'
-  echo '</configuration>'
-} > "$WORK/nuget.config"
-cp tests/consumers/Directory.Build.props tests/consumers/Program.cs "$WORK/"
-
-# build <name> <folder>: restores and builds <folder>/<name>.csproj against the feed.
-build() {
-  if dotnet build "$WORK/$2/$1.csproj" -c Release -nologo -clp:ErrorsOnly \
-      > "$WORK/$2.build.log" 2>&1; then
-    ok "$1 builds from the packages alone"
-  else
-    cat "$WORK/$2.build.log"; fail "$1 build"; return 1
-  fi
-}
+consumers_pack || { summary; exit 1; }
+cp tests/consumers/Program.cs "$WORK/"
 
 # run <name> <folder> <scheme>: runs the consumer, printing what it printed.
 run() {
@@ -92,9 +36,12 @@ packages() {
   grep -E '^\s+>' "$WORK/$2.packages.txt" | awk '{ print $2, $NF }' || true
 }
 
-echo "== file:// consumer (references LockActors only)"
-cp -r tests/consumers/file "$WORK/file"
-if build FileConsumer file; then
+# file_consumer: references LockActors only; no cloud or SSH SDK may reach it.
+file_consumer() {
+  echo "== file:// consumer (references LockActors only)"
+  cp -r tests/consumers/file "$WORK/file"
+  consumer_build FileConsumer file || return 0
+  local resolved sdks
   resolved=$(packages FileConsumer file)
   echo "$resolved" | sed 's/^/    /'
   sdks=$(echo "$resolved" | grep -E '^(AWSSDK\.|SSH\.NET|Google\.(Apis|Cloud)|BouncyCastle)' || true)
@@ -106,11 +53,13 @@ if build FileConsumer file; then
     ok "no AWSSDK.*, SSH.NET (BouncyCastle) or Google.Apis/Cloud.* among its $(echo "$resolved" | wc -l) packages"
   fi
   run FileConsumer file file
-fi
+}
 
-echo "== s3:// consumer (references LockActors and LockActors.S3; RGW at ${LOCKACTORS_S3_ENDPOINT:-<unset>})"
-cp -r tests/consumers/s3 "$WORK/s3"
-if build S3Consumer s3; then
+# s3_consumer: references LockActors and LockActors.S3; runs against the Ceph RGW test server.
+s3_consumer() {
+  echo "== s3:// consumer (references LockActors and LockActors.S3; RGW at ${LOCKACTORS_S3_ENDPOINT:-<unset>})"
+  cp -r tests/consumers/s3 "$WORK/s3"
+  consumer_build S3Consumer s3 || return 0
   if packages S3Consumer s3 | grep -q '^AWSSDK.S3 '; then
     ok "S3Consumer resolves AWSSDK.S3 through LockActors.S3"
   else
@@ -121,6 +70,9 @@ if build S3Consumer s3; then
   else
     run S3Consumer s3 s3
   fi
-fi
+}
 
+[[ "$PARTS" != *" file "* ]] || file_consumer
+[[ "$PARTS" != *" s3 "* ]] || s3_consumer
+[[ "$PARTS" != *" readme "* ]] || readme_samples
 summary

@@ -11,6 +11,7 @@ namespace LockActors.Actors;
 /// <see cref="TargetLockActor"/> (creating it on demand), passivates idle children without losing messages,
 /// and restarts a failed child (which then rebuilds its state from the sidecar). A grant that could not be delivered
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
+/// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
 /// </summary>
 /// <remarks>
 /// <para>Accepts the <see cref="ILockCommand"/> messages; every failure is a <see cref="Status.Failure"/> carrying a
@@ -28,7 +29,7 @@ namespace LockActors.Actors;
 /// </list>
 /// <para>Create it only through <see cref="Props"/>; <see cref="LockActorsExtension.Manager"/> is the one every system has.</para>
 /// </remarks>
-public sealed class LockManager : ReceiveActor
+public sealed partial class LockManager : ReceiveActor
 {
     private readonly LockActorsSettings _settings;
     private readonly LockStoreRegistry _stores;
@@ -47,6 +48,9 @@ public sealed class LockManager : ReceiveActor
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
         Receive<DeadLetter>(OnDeadLetter);
+        Receive<ShutDownLocks>(_ => BeginShutdown(Sender));
+        Receive<TargetShutDown>(done => OnTargetShutDown(done.Child));
+        Receive<ShutdownDeadline>(_ => FinishShutdown());
     }
 
     /// <inheritdoc />
@@ -79,6 +83,12 @@ public sealed class LockManager : ReceiveActor
 
     private void Route(ILockCommand command, IActorRef sender)
     {
+        if (_shutdown is not null && command is Acquire)
+        {
+            sender.Tell(new Status.Failure(new LockSystemShuttingDownException(command.Target)));
+            return;
+        }
+
         LockTarget target;
         ILockStore store;
         try
@@ -189,6 +199,7 @@ public sealed class LockManager : ReceiveActor
         {
             _targetsByChild.Remove(child);
             _children.Remove(target);
+            OnTargetShutDown(child); // a child that stopped holds nothing
         }
 
         if (!_passivating.Remove(target, out var buffered))

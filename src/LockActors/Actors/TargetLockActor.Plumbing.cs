@@ -273,7 +273,7 @@ internal sealed partial class TargetLockActor
 
         // A step that owes someone an answer is redone by the next incarnation: its command goes first in line.
         var redo = CommandOwedBy(_step).Concat(_deferred).ToArray();
-        Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), redo));
+        Self.Tell(new Recovered(_holder, _waiters.ToArray(), ownSidecars.ToArray(), redo, _shuttingDown));
         // No base call: it would run PostStop, which tells the holder its lock is gone. The actor has no children.
     }
 
@@ -321,8 +321,9 @@ internal sealed partial class TargetLockActor
         // Stopped for good (system shutdown, or the supervisor gave up): nobody renews any more, so say so now.
         if (_holder is { } held)
         {
-            held.Lease.MarkLost("the lock actor stopped; the lock is no longer renewed");
-            TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, "the lock actor stopped; the lock is no longer renewed"));
+            const string reason = "the lock actor stopped; the lock is no longer renewed";
+            held.Lease.MarkLost(reason, LockLossCause.ActorStopped);
+            TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason) { Cause = LockLossCause.ActorStopped });
         }
 
         foreach (var waiter in _waiters)
@@ -361,6 +362,13 @@ internal sealed partial class TargetLockActor
                 var left = waiter.Request.WaitTimeout!.Value - Stopwatch.GetElapsedTime(waiter.QueuedAt);
                 Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(waiter.Request.RequestId), left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
+        }
+
+        if (recovered.ShuttingDown)
+        {
+            _holder = recovered.Holder;
+            BeginShutdown(); // the predecessor had begun it: carry on (fails the waiters, releases what is left)
+            return;
         }
 
         if (recovered.Holder is { } held)

@@ -89,7 +89,7 @@ internal sealed partial class TargetLockActor
 
     private sealed record WaiterExpired(Guid RequestId);
 
-    private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred);
+    private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred, bool ShuttingDown);
 
 
     private sealed class Heartbeat

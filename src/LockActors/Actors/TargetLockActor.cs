@@ -62,6 +62,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     /// <inheritdoc />
     protected override void OnReceive(object message)
     {
+        Dispatch(message);
+        ReportShutdownIfReleased();
+    }
+
+    private void Dispatch(object message)
+    {
         switch (message)
         {
             case StoreReply reply: OnStoreReply(reply); break;
@@ -79,6 +85,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case Recovered recovered: Recover(recovered); break;
             case ReceiveTimeout: RequestPassivationIfIdle(); break;
             case StopIfIdle: StopOrDecline(); break;
+            case ReleaseForShutdown: BeginShutdown(); break;
             case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
             default: Unhandled(message); break;
         }
@@ -124,6 +131,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void Enqueue(Acquire request, IActorRef requester)
     {
+        if (RefuseWhileShuttingDown(requester))
+        {
+            return;
+        }
+
         var waits = request.WaitTimeout is { } wait && (wait > TimeSpan.Zero || LockLimits.IsInfinite(wait));
         if ((_holder is not null || _step is Releasing or HandingOver) && !waits)
         {
@@ -172,6 +184,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void Create(Waiter waiter)
     {
+        if (_shuttingDown)
+        {
+            return; // no new grant while the system shuts down (its waiter was already failed)
+        }
+
         if (!_storePrepared && _store is ILockStoreWarmUp warmUp)
         {
             // Connection set-up and endpoint probes happen before the lease clock starts, not inside the first write.
@@ -301,6 +318,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void TakeOver(Waiter waiter, SidecarVersion expected, long? tokenFloor = null)
     {
+        if (_shuttingDown)
+        {
+            return;
+        }
+
         if (NewGrant(waiter, tokenFloor) is { } grant)
         {
             Run(new TakingOver(waiter, grant, expected), ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, expected, ct));
@@ -421,7 +443,8 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
 
         var waited = Stopwatch.GetElapsedTime(waiter.QueuedAt);
-        waiter.Requester.Tell(new Status.Failure(reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError)));
+        // Held by a grant of this very actor system: the caller is most likely waiting on its own undisposed handle.
+        waiter.Requester.Tell(new Status.Failure(reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError, _holder?.Metadata)));
     }
 
     private bool Remove(Waiter waiter)
@@ -481,7 +504,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         renewed.Lease.Extend(LeaseDeadline(renewed));
         if (renewed.Lease.IsEnded)
         {
-            Lose("the holder found the lease over (CheckLease) before the renewal was confirmed", renewed);
+            Lose("the holder found the lease over (CheckLease) before the renewal was confirmed", LockLossCause.LeaseExpired, renewed);
             return;
         }
 
@@ -499,7 +522,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         if (left <= 0 || held.Lease.IsEnded)
         {
             var since = Stopwatch.GetElapsedTime(held.ConfirmedSentAt);
-            Lose($"no renewal was confirmed for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease", held);
+            Lose($"no renewal was confirmed for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease", LockLossCause.LeaseExpired, held);
         }
         else
         {
@@ -508,13 +531,13 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     }
 
     /// <summary>The holder's lease is over: tell it first, then make sure the sidecar (if still ours) is removed or reclaimed.</summary>
-    private void Lose(string reason, Grant held, bool sidecarMayBeOurs = true)
+    private void Lose(string reason, LockLossCause cause, Grant held, bool sidecarMayBeOurs = true)
     {
         Log.Warning("Lock {0} on {1} lost: {2}", held.LockId, _target, reason);
         _holder = null;
         StopLeaseTimers();
-        held.Lease.MarkLost(reason);
-        TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason));
+        held.Lease.MarkLost(reason, cause);
+        TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason) { Cause = cause });
         if (sidecarMayBeOurs)
         {
             Abandon(held, retryUntil: Stopwatch.GetTimestamp()); // one attempt: the lease is over, the sidecar goes stale soon
@@ -666,7 +689,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 RetryRenewalSoon();
                 break;
             case Renewing r:
-                Lose("another process took over or removed the sidecar", r.Held, sidecarMayBeOurs: false);
+                Lose("another process took over or removed the sidecar", LockLossCause.TakenOver, r.Held, sidecarMayBeOurs: false);
                 break;
 
             case Releasing { After: { } h } rel when error is null && snapshot is not null && Names(h.NextGrant.LockId):
@@ -714,8 +737,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
             case CleaningUp c when !_ownSidecars.ContainsKey(c.Sidecar.LockId):
                 break; // reclaimed or removed meanwhile
-            case CleaningUp c when error is null && snapshot is not null && Names(c.Sidecar.LockId) && snapshot.Version != c.Sidecar.Version:
-                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { Version = snapshot.Version, NextAttempt = 0 }; // ours: remove that version
+            case CleaningUp c when error is null && snapshot is not null && Names(c.Sidecar.LockId) && (snapshot.Version != c.Sidecar.Version || Stopwatch.GetTimestamp() < c.Sidecar.RetryUntil):
+                // Ours: remove that version (also when unchanged, e.g. after a renewal that failed without landing).
+                _ownSidecars[c.Sidecar.LockId] = c.Sidecar with { Version = snapshot.Version, NextAttempt = 0 };
                 break;
             case CleaningUp c when (error is not null || c.Sidecar.Version is null) && Stopwatch.GetTimestamp() < c.Sidecar.RetryUntil:
                 // Unreadable, or an unconfirmed write not there (yet): look again until it would be stale anyway.

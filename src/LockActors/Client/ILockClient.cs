@@ -5,7 +5,7 @@ namespace LockActors.Client;
 
 /// <summary>
 /// Advisory locks on files, as plain async calls. <see cref="LockClient"/> implements it; with Akka.Hosting,
-/// <c>WithLockActors()</c> registers it in the service provider, so a class can take an <see cref="ILockClient"/> in its
+/// <c>services.AddLockClient()</c> registers it in the service provider, so a class can take an <see cref="ILockClient"/> in its
 /// constructor and a test can replace it with a mock. Implementations are thread-safe.
 /// </summary>
 /// <example>
@@ -92,7 +92,7 @@ public interface ILockClient
     /// <exception cref="LockAcquireTimeoutException">The lock stayed held for the whole wait; the body did not run.</exception>
     Task WithLockAsync(string target, Func<LockHandle, Task> body, LockOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Who holds <paramref name="target"/> and for how long, read from its sidecar.</summary>
+    /// <summary>Who holds <paramref name="target"/> and for how long, read from its <c>.lock</c> file.</summary>
     /// <param name="target">The file.</param>
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <returns>The holder's metadata and age, or that it is free.</returns>

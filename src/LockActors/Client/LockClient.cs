@@ -8,7 +8,7 @@ using LockActors.Storage;
 namespace LockActors.Client;
 
 /// <summary>
-/// The plain-async facade over the lock manager (<see cref="ILockClient"/>): <see cref="AcquireAsync"/>,
+/// Takes and releases locks with plain async calls (<see cref="ILockClient"/>), through the actor system's lock manager: <see cref="AcquireAsync"/>,
 /// <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/>,
 /// <see cref="WithLockAsync{T}"/> and <see cref="GetInfoAsync"/>. Thread-safe; create one per actor system
 /// (<c>LockActorsExtension.Get(system).Client</c>).
@@ -19,6 +19,7 @@ public sealed class LockClient : ILockClient
     private readonly IActorRef _manager;
     private readonly LockActorsSettings _settings;
     private readonly ConcurrentDictionary<string, LockHandle> _handles = new(StringComparer.Ordinal);
+    private readonly ShutdownSignal _shutdown;
 
     /// <summary>
     /// Creates a client that talks to <paramref name="manager"/> (one made from <see cref="LockManager.Props"/>);
@@ -26,10 +27,16 @@ public sealed class LockClient : ILockClient
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings)
+        : this(system, manager, settings, new ShutdownSignal(system ?? throw new ArgumentNullException(nameof(system))))
+    {
+    }
+
+    internal LockClient(ActorSystem system, IActorRef manager, LockActorsSettings settings, ShutdownSignal shutdown)
     {
         ArgumentNullException.ThrowIfNull(system);
         _manager = manager ?? throw new ArgumentNullException(nameof(manager));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _shutdown = shutdown;
     }
 
     /// <summary>Number of handles currently held through this client (tests).</summary>
@@ -38,7 +45,7 @@ public sealed class LockClient : ILockClient
     /// <summary>Acquires the lock, waiting up to <see cref="LockOptions.AcquireTimeout"/> while it is held.</summary>
     /// <param name="target">The target file URI, e.g. <c>file:///data/in/a.csv</c>.</param>
     /// <param name="options">TTL, wait, owner and stale policy; null = the configured defaults.</param>
-    /// <param name="cancellationToken">Withdraws the queued request; a grant that crossed the cancellation is released.</param>
+    /// <param name="cancellationToken">Withdraws the queued request; a lock granted just as it fired is released at once.</param>
     /// <exception cref="LockAcquireTimeoutException">The lock stayed held for the whole wait.</exception>
     /// <exception cref="LockAlreadyHeldException">The lock is held and the wait is zero.</exception>
     /// <exception cref="InvalidLockRequestException">The TTL, wait or owner id is out of range.</exception>
@@ -46,7 +53,20 @@ public sealed class LockClient : ILockClient
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    /// <example>
+    /// <code>
+    /// var client = LockActorsExtension.Get(system).Client;
+    /// await using (var handle = await client.AcquireAsync("file:///srv/inbox/a.csv", new LockOptions { Ttl = TimeSpan.FromMinutes(1) }))
+    /// {
+    ///     if (handle.CheckLease()) // check before each write the lock protects
+    ///     {
+    ///         await WriteAsync(handle.FencingToken, handle.HandleLost);
+    ///     }
+    /// } // released here
+    /// </code>
+    /// </example>
     public Task<LockHandle> AcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= LockOptions.Default;
@@ -62,11 +82,12 @@ public sealed class LockClient : ILockClient
     /// <remarks>Use <see cref="TryAcquireAsync(string, TimeSpan, CancellationToken)"/> to give the wait directly.</remarks>
     /// <param name="target">The target file URI.</param>
     /// <param name="options">TTL, owner, stale policy and the wait (<see cref="LockOptions.AcquireTimeout"/>; none when null); null = the configured defaults and no wait.</param>
-    /// <param name="cancellationToken">Stops the attempt; a grant that crossed the cancellation is released.</param>
+    /// <param name="cancellationToken">Stops the attempt; a lock granted just as it fired is released at once.</param>
     /// <exception cref="InvalidLockRequestException">The TTL, wait or owner id is out of range.</exception>
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public async Task<LockHandle?> TryAcquireAsync(string target, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -87,12 +108,23 @@ public sealed class LockClient : ILockClient
     /// </summary>
     /// <param name="target">The target file URI.</param>
     /// <param name="wait">How long to wait while the lock is held.</param>
-    /// <param name="cancellationToken">Withdraws the queued request; a grant that crossed the cancellation is released.</param>
+    /// <param name="cancellationToken">Withdraws the queued request; a lock granted just as it fired is released at once.</param>
     /// <exception cref="InvalidLockRequestException">The wait is negative or longer than <see cref="LockLimits.MaxWait"/>.</exception>
     /// <exception cref="FencingTokenExhaustedException">The target's fencing token cannot grow any further.</exception>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer (the outcome is unknown).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    /// <example>
+    /// <code>
+    /// await using var handle = await client.TryAcquireAsync("file:///srv/inbox/a.csv", TimeSpan.FromSeconds(5));
+    /// if (handle is null)
+    /// {
+    ///     return; // another process still holds it after 5 s
+    /// }
+    ///
+    /// await WriteAsync(handle.FencingToken, handle.HandleLost);
+    /// </code>
+    /// </example>
     public Task<LockHandle?> TryAcquireAsync(string target, TimeSpan wait, CancellationToken cancellationToken = default) =>
         TryAcquireAsync(target, new LockOptions { AcquireTimeout = wait }, cancellationToken);
 
@@ -125,6 +157,11 @@ public sealed class LockClient : ILockClient
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="LockException">Acquiring failed, as for <see cref="AcquireAsync"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting.</exception>
+    /// <example>
+    /// <code>
+    /// await client.WithLockAsync("file:///srv/inbox/a.csv", handle => WriteAsync(handle.FencingToken, handle.HandleLost));
+    /// </code>
+    /// </example>
     public Task WithLockAsync(string target, Func<LockHandle, Task> body, LockOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -140,12 +177,20 @@ public sealed class LockClient : ILockClient
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <exception cref="LockStoreException">The target is invalid or has no store, or the store failed.</exception>
     /// <exception cref="LockReplyTimeoutException">The lock manager did not answer.</exception>
+    /// <exception cref="LockSystemShuttingDownException">The actor system is shutting down (thrown at once).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public Task<LockInfo> GetInfoAsync(string target, CancellationToken cancellationToken = default) =>
-        _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
+        _shutdown.IsShuttingDown
+            ? Task.FromException<LockInfo>(new LockSystemShuttingDownException(target))
+            : _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
 
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (_shutdown.IsShuttingDown)
+        {
+            throw new LockSystemShuttingDownException(target); // at once: the manager is releasing locks or gone
+        }
+
         if (!LockManager.IsValidWait(wait))
         {
             throw new InvalidLockRequestException(target,
@@ -177,7 +222,7 @@ public sealed class LockClient : ILockClient
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _));
+        var handle = new LockHandle(grant, _manager, _settings.StoreOperationTimeout + AskSlack, h => _handles.TryRemove(h.LockId, out _), _shutdown);
         _handles[grant.LockId] = handle;
         return handle;
     }

@@ -14,15 +14,17 @@ public sealed class LockHandle : IAsyncDisposable
     private readonly IActorRef _manager;
     private readonly TimeSpan _operationTimeout;
     private readonly Action<LockHandle> _onFinished;
+    private readonly ShutdownSignal _shutdown;
     private readonly object _gate = new();
     private Task? _release;
 
-    internal LockHandle(LockGranted grant, IActorRef manager, TimeSpan operationTimeout, Action<LockHandle> onFinished)
+    internal LockHandle(LockGranted grant, IActorRef manager, TimeSpan operationTimeout, Action<LockHandle> onFinished, ShutdownSignal shutdown)
     {
         Grant = grant;
         _manager = manager;
         _operationTimeout = operationTimeout;
         _onFinished = onFinished;
+        _shutdown = shutdown;
     }
 
     /// <summary>The grant as the lock actor sent it.</summary>
@@ -46,6 +48,9 @@ public sealed class LockHandle : IAsyncDisposable
     /// <summary>Why the lock was lost, once <see cref="HandleLost"/> has fired.</summary>
     public string? LostReason => Grant.Lease.LostReason;
 
+    /// <summary>Why the lock was lost, as a value (<see cref="LockLossCause.Shutdown"/> when the actor system stopped), once <see cref="HandleLost"/> has fired.</summary>
+    public LockLossCause? LostCause => Grant.Lease.LostCause;
+
     /// <summary>True once released or lost.</summary>
     public bool IsFinished => Volatile.Read(ref _release) is { IsCompletedSuccessfully: true } || Grant.Lease.IsEnded;
 
@@ -60,7 +65,9 @@ public sealed class LockHandle : IAsyncDisposable
     /// later call awaits that same release. Throws <see cref="LockNotHeldException"/> if the lock had been lost. A store
     /// error is thrown as such; the lock actor has then stopped renewing and keeps retrying the removal until it
     /// succeeds or the lease runs out, and calling again sends the release again. A token cancelled before the call
-    /// releases nothing; cancelling later only stops waiting (the release goes on).
+    /// releases nothing; cancelling later only stops waiting (the release goes on). Once the actor system is shutting
+    /// down it returns at once: the shutdown releases every held lock itself (or leaves the sidecar to expire by TTL when
+    /// the store cannot be reached).
     /// </summary>
     /// <param name="cancellationToken">Stops waiting; the release itself goes on once sent.</param>
     /// <exception cref="LockNotHeldException">The lock had been lost (or released under another handle).</exception>
@@ -70,6 +77,11 @@ public sealed class LockHandle : IAsyncDisposable
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (EndedByShutdown())
+        {
+            return;
+        }
+
         Task release;
         lock (_gate)
         {
@@ -86,13 +98,14 @@ public sealed class LockHandle : IAsyncDisposable
 
     /// <summary>
     /// Releases the lock; a lock that was already lost (its lease ended by a loss, or its lock actor stopped) returns at
-    /// once. Store errors are not thrown either: the lock actor keeps retrying the removal until it succeeds or the lease ends.
+    /// once, and so does any handle once the actor system is shutting down (the shutdown releases its locks). Store errors
+    /// are not thrown either: the lock actor keeps retrying the removal until it succeeds or the lease ends.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (Grant.Lease.LostReason is null)
+            if (Grant.Lease.LostReason is null && !EndedByShutdown())
             {
                 await ReleaseAsync().ConfigureAwait(false);
             }
@@ -105,6 +118,22 @@ public sealed class LockHandle : IAsyncDisposable
         {
             _onFinished(this);
         }
+    }
+
+    /// <summary>
+    /// True once the system is shutting down: nothing is asked (the manager is releasing every lock, or is gone), and the
+    /// lease ends here so that <see cref="CheckLease"/> is false from now on.
+    /// </summary>
+    private bool EndedByShutdown()
+    {
+        if (!_shutdown.IsShuttingDown)
+        {
+            return false;
+        }
+
+        Grant.Lease.EndReleased();
+        _onFinished(this);
+        return true;
     }
 
     private async Task SendReleaseAsync()

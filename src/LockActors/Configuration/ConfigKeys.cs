@@ -79,7 +79,7 @@ internal static class ConfigKeys
     }
 
     /// <summary>The paths of every value (not section) in <paramref name="config"/>, relative to it.</summary>
-    private static IEnumerable<string> Paths(Config config) =>
+    internal static IEnumerable<string> Paths(Config config) =>
         config.IsEmpty || config.Root is not { } root ? [] : Paths(root, string.Empty);
 
     private static IEnumerable<string> Paths(HoconValue value, string prefix)

@@ -50,6 +50,12 @@ public sealed record LockActorsSettings
     /// <summary>How fencing tokens stay increasing across a release (<c>fencing</c>).</summary>
     public FencingMode Fencing { get; init; } = FencingMode.HybridClock;
 
+    /// <summary>
+    /// How long the actor system's coordinated shutdown waits for every held lock to be released
+    /// (<c>shutdown-release-timeout</c>); sidecars not removed by then expire by TTL.
+    /// </summary>
+    public TimeSpan ShutdownReleaseTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>The defaults of the embedded reference.conf.</summary>
     public static LockActorsSettings Default { get; } = new();
 
@@ -81,6 +87,7 @@ public sealed record LockActorsSettings
             MaxPollInterval = Read(c, "max-poll-interval", k => c.GetTimeSpan(k)),
             StoreOperationTimeout = Read(c, "store-operation-timeout", k => c.GetTimeSpan(k)),
             PassivateAfter = Read(c, "passivate-after", k => c.GetTimeSpan(k)),
+            ShutdownReleaseTimeout = Read(c, "shutdown-release-timeout", k => c.GetTimeSpan(k)),
             MaxWaitersPerTarget = Read(c, "max-waiters-per-target", k => c.GetInt(k)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
             OnStale = OneOf(c, "on-stale", ("take-over", StalePolicy.TakeOver), ("never", StalePolicy.Never), ("take-over-including-corrupt", StalePolicy.TakeOverIncludingCorrupt)),
@@ -131,6 +138,7 @@ public sealed record LockActorsSettings
         Require(StoreOperationTimeout > TimeSpan.Zero, "store-operation-timeout", "must be positive");
         Require(PassivateAfter > TimeSpan.Zero, "passivate-after", "must be positive");
         Require(MaxWaitersPerTarget > 0, "max-waiters-per-target", "must be positive");
+        Require(ShutdownReleaseTimeout > TimeSpan.Zero, "shutdown-release-timeout", "must be positive");
         return this;
     }
 

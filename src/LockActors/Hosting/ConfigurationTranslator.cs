@@ -76,9 +76,13 @@ internal static partial class ConfigurationTranslator
     {
         if (section.Value is { } value)
         {
-            hocon.Append(HoconText.Quote(TimeSpanValue().IsMatch(value) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span)
-                ? HoconText.Duration(span)
-                : value));
+            hocon.Append(HoconText.Quote(value switch
+            {
+                // A JSON true/false reaches IConfiguration as "True"/"False", which HOCON does not read as a boolean.
+                "True" or "False" => value.ToLowerInvariant(),
+                _ when TimeSpanValue().IsMatch(value) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) => HoconText.Duration(span),
+                _ => value,
+            }));
             return;
         }
 

@@ -40,6 +40,9 @@ public sealed class LockActorsOptions
     /// <summary><c>passivate-after</c>.</summary>
     public TimeSpan? PassivateAfter { get; set; }
 
+    /// <summary><c>shutdown-release-timeout</c>: how long the actor system's shutdown waits for held locks to be released.</summary>
+    public TimeSpan? ShutdownReleaseTimeout { get; set; }
+
     /// <summary><c>max-waiters-per-target</c>.</summary>
     public int? MaxWaitersPerTarget { get; set; }
 
@@ -72,6 +75,7 @@ public sealed class LockActorsOptions
         Key(hocon, "max-poll-interval", MaxPollInterval);
         Key(hocon, "store-operation-timeout", StoreOperationTimeout);
         Key(hocon, "passivate-after", PassivateAfter);
+        Key(hocon, "shutdown-release-timeout", ShutdownReleaseTimeout);
         if (MaxWaitersPerTarget is { } max)
         {
             hocon.Append("lock-actors.max-waiters-per-target = ").AppendLine(max.ToString(CultureInfo.InvariantCulture));

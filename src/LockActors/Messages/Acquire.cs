@@ -12,6 +12,25 @@ namespace LockActors.Messages;
 /// </summary>
 /// <param name="Target">The target file URI, e.g. <c>file:///data/in/a.csv</c> or <c>s3://bucket/in/a.csv</c>.</param>
 /// <param name="Ttl">Lease length; null = <c>lock-actors.default-ttl</c>. Must be positive.</param>
+/// <example>
+/// <code>
+/// var manager = LockActorsExtension.Get(system).Manager;
+/// var granted = await manager.Ask&lt;LockGranted&gt;(
+///     new Acquire("file:///srv/inbox/a.csv", Ttl: TimeSpan.FromMinutes(5)) { WaitTimeout = TimeSpan.FromSeconds(10) },
+///     TimeSpan.FromSeconds(30));
+/// try
+/// {
+///     if (granted.Lease.CheckLease())
+///     {
+///         await WriteAsync(granted.FencingToken, granted.Lease.Lost);
+///     }
+/// }
+/// finally
+/// {
+///     await manager.Ask&lt;LockReleased&gt;(new Release(granted.Target, granted.LockId), TimeSpan.FromSeconds(30));
+/// }
+/// </code>
+/// </example>
 public sealed record Acquire(string Target, TimeSpan? Ttl = null) : ILockCommand
 {
     /// <summary>How long to queue for the lock when it is held; null or zero = fail at once with <see cref="LockAlreadyHeldException"/>.</summary>

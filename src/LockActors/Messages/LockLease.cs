@@ -18,6 +18,7 @@ public sealed class LockLease
     private readonly CancellationTokenSource _lost = new();
     private long _validUntil;
     private string? _lostReason;
+    private int _lostCause;
 
     internal LockLease(long validUntilTimestamp)
     {
@@ -46,7 +47,7 @@ public sealed class LockLease
         }
 
         // Past the deadline: the lease is over whether or not the actor has noticed yet (its timer may not have run).
-        MarkLost("the lease ran out before a renewal was confirmed (checked on the monotonic clock)");
+        MarkLost("the lease ran out before a renewal was confirmed (checked on the monotonic clock)", LockLossCause.LeaseExpired);
         return false;
     }
 
@@ -66,6 +67,9 @@ public sealed class LockLease
 
     /// <summary>Why the lease was lost, once <see cref="Lost"/> has fired; null otherwise.</summary>
     public string? LostReason => Volatile.Read(ref _lostReason);
+
+    /// <summary>Why the lease was lost, once <see cref="Lost"/> has fired; null otherwise.</summary>
+    public LockLossCause? LostCause => LostReason is null ? null : (LockLossCause)Volatile.Read(ref _lostCause);
 
     /// <summary>True once released or lost.</summary>
     public bool IsEnded => Volatile.Read(ref _validUntil) == Ended;
@@ -99,13 +103,14 @@ public sealed class LockLease
     }
 
     /// <summary>Ends the lease as lost and fires <see cref="Lost"/> (callbacks run on the thread pool, never on the caller's thread).</summary>
-    internal void MarkLost(string reason)
+    internal void MarkLost(string reason, LockLossCause cause)
     {
         if (Interlocked.Exchange(ref _validUntil, Ended) == Ended)
         {
             return;
         }
 
+        Volatile.Write(ref _lostCause, (int)cause); // written before the reason, which publishes it
         Interlocked.CompareExchange(ref _lostReason, reason, null);
         ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _lost, preferLocal: false);
     }
@@ -138,6 +143,7 @@ public sealed class LockLease
     {
         if (Interlocked.Exchange(ref _validUntil, Ended) != Ended)
         {
+            Volatile.Write(ref _lostCause, (int)LockLossCause.LeaseExpired);
             Interlocked.CompareExchange(ref _lostReason, "the lease ran out before a renewal was confirmed (deadline counted from the send of the last confirmed write)", null);
         }
     }

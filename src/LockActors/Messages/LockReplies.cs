@@ -26,7 +26,11 @@ public sealed record LockReleased(string Target, string LockId);
 /// <param name="Target">The normalised target URI.</param>
 /// <param name="LockId">The lost grant.</param>
 /// <param name="Reason">What happened, for logs.</param>
-public sealed record LockLost(string Target, string LockId, string Reason);
+public sealed record LockLost(string Target, string LockId, string Reason)
+{
+    /// <summary>Why, as a value to act on (<see cref="LockLossCause.Shutdown"/>: the actor system is stopping and releases the lock).</summary>
+    public LockLossCause Cause { get; init; }
+}
 
 /// <summary>Who holds a target, as far as the store says.</summary>
 /// <param name="Target">The normalised target URI.</param>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
+using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Reliability.History;
 using LockActors.Storage;
@@ -92,6 +93,32 @@ public abstract class MultiProcessSuite : IDisposable
         Assert.True(check.Clean, check.Report());
         Assert.True(leaked.Count == 0, string.Join('\n', leaked));
         Assert.NotEmpty(check.Holds);
+    }
+
+    [Fact]
+    public async Task Holder_stopped_by_SIGTERM_releases_its_lock_and_the_next_process_acquires_at_once()
+    {
+        using var lane = await MultiProcessLanes.EnterAsync();
+        var ttl = TimeSpan.FromSeconds(30); // a sidecar left behind would block the next acquire (1 s) for ~30 s
+        var target = Backend.NewTargetUri("sigterm.csv");
+        var holder = StartWorker(WorkerConfig(fastPolling: true), "hold", target, ttl, History("sigterm-holder"), "--check-ms", "100");
+        var holding = Holding.Parse(await holder.WaitForLineAsync("HOLDING", TimeSpan.FromSeconds(60)));
+        Assert.NotNull(await ReadSidecarAsync(target));
+
+        var watch = Stopwatch.StartNew();
+        holder.Terminate();
+        await holder.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exited = watch.Elapsed;
+
+        // Gone (or, in strict fencing, a released tombstone) as soon as the process has exited: no TTL wait.
+        var left = await ReadSidecarAsync(target);
+        Assert.True(left is null || LockMetadataCodec.Decode(LockTarget.Parse(target).Sidecar, left.Content.Span).LockId == LockActors.Actors.ReleasedTombstone.LockId,
+            "the stopped holder's sidecar is still there");
+        watch.Restart();
+        await using var next = await LockActorsExtension.Get(_observer!).Client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(1) });
+        var acquired = watch.Elapsed;
+        _output.WriteLine($"TIMING {Backend.Name}: SIGTERM -> holder process exited: {exited.TotalMilliseconds:F0} ms; next process's acquire: {acquired.TotalMilliseconds:F1} ms");
+        Assert.True(next.FencingToken > holding.Token, $"token {next.FencingToken} after {holding.Token}");
     }
 
     [Fact]

@@ -131,6 +131,9 @@ public sealed class WorkerProcess : IDisposable
         return at;
     }
 
+    /// <summary>SIGTERM: the polite stop a service manager sends (.NET runs the process-exit hooks, Akka's coordinated shutdown among them).</summary>
+    public void Terminate() => Signal("TERM");
+
     /// <summary>SIGSTOP: the process freezes as in a long GC pause or a VM freeze.</summary>
     public void Pause() => Signal("STOP");
 

@@ -28,6 +28,19 @@ public sealed class ConfigurationBindingTests
     public void Names_become_kebab_case(string name, string key) => Assert.Equal(key, ConfigurationTranslator.Kebab(name));
 
     [Fact]
+    public void A_json_boolean_reads_as_a_hocon_boolean()
+    {
+        // System.Text.Json's configuration provider turns `"ForcePathStyle": true` into the string "True".
+        var config = ConfigurationTranslator.ToConfig(Section(new()
+        {
+            ["LockActors:Stores:S3:ForcePathStyle"] = "True",
+            ["LockActors:Stores:Sftp:AcceptAnyHostKeyInsecure"] = "False",
+        }));
+        Assert.True(config.GetBoolean("lock-actors.stores.s3.force-path-style"));
+        Assert.False(config.GetBoolean("lock-actors.stores.sftp.accept-any-host-key-insecure", true));
+    }
+
+    [Fact]
     public void Every_core_setting_reads_from_pascal_case_names_with_durations_as_strings()
     {
         var config = ConfigurationTranslator.ToConfig(Section(new()
