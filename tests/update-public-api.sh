@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIGURATION:-Debug}
 projects=("$@")
-[ ${#projects[@]} -gt 0 ] || projects=(LockActors.Storage LockActors LockActors.S3 LockActors.Gcs LockActors.Sftp)
+[ ${#projects[@]} -gt 0 ] || projects=(LockActors.Storage LockActors LockActors.S3 LockActors.Gcs LockActors.Sftp LockActors.Coordination)
 
 log=$(mktemp -d /tmp/public-api.XXXXXX)
 trap 'rm -rf "$log"' EXIT
