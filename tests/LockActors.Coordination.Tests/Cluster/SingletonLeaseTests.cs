@@ -8,7 +8,7 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace LockActors.Coordination.Tests.Cluster;
 
 /// <summary>
-/// A Cluster Singleton with <c>use-lease</c> on file:// (two nodes in this process, remoting on 127.0.0.1): never two
+/// A Cluster Singleton with <c>use-lease</c> on file:// and s3:// (RGW; two nodes in this process, remoting on 127.0.0.1): never two
 /// instances at once, and after the oldest node is downed or crashes the next one starts the singleton only once it
 /// holds the lease. The failover times are written to the test output.
 /// </summary>
@@ -25,28 +25,42 @@ public sealed class SingletonLeaseTests(ITestOutputHelper output)
         akka.coordinated-shutdown.run-by-actor-system-terminate = {{(crashOnTerminate ? "off" : "on")}}
         """;
 
-    [Fact]
-    public async Task Downed_oldest_stops_its_singleton_before_the_next_node_starts_one()
+    private static StoreUnderTest Store(string name) => name switch
+    {
+        "file" => TestBackends.File,
+        "s3" => TestBackends.S3,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such store under test"),
+    };
+
+    private static LeaseNodes Nodes(string store, bool crashOnTerminate) =>
+        new(LeaseNodes.RootFor(Store(store).NewTargetUri), Store(store).Hocon, Ttl, extra: ClusterHocon(crashOnTerminate));
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("s3")]
+    public async Task Downed_oldest_stops_its_singleton_before_the_next_node_starts_one(string store)
     {
         var record = new SingletonRecord();
-        await using var nodes = new LeaseNodes(LeaseNodes.RootFor(TestBackends.File.NewTargetUri), TestBackends.File.Hocon, Ttl, extra: ClusterHocon(crashOnTerminate: false));
-        var (a, b) = await StartClusterAsync(nodes, "singleton-downed", record);
+        await using var nodes = Nodes(store, crashOnTerminate: false);
+        var (a, b) = await StartClusterAsync(nodes, $"singleton-downed-{store}", record);
 
         var downedAt = record.Now;
         AkkaCluster.Get(b).Down(AkkaCluster.Get(a).SelfAddress);
         var startedOnB = await WaitForStartAsync(record, "b", TimeSpan.FromSeconds(60));
 
-        output.WriteLine($"file:// singleton failover after Down of the oldest (node alive, releases its lease): {(startedOnB - downedAt).TotalSeconds:0.00} s");
+        output.WriteLine($"{store}:// singleton failover after Down of the oldest (node alive; the downed node does not release the lease, it expires): {(startedOnB - downedAt).TotalSeconds:0.00} s");
         output.WriteLine(record.Describe());
         Assert.Equal(1, record.MaxRunning);
     }
 
-    [Fact]
-    public async Task Crashed_oldest_keeps_the_singleton_away_from_the_next_node_until_its_lease_expires()
+    [Theory]
+    [InlineData("file")]
+    [InlineData("s3")]
+    public async Task Crashed_oldest_keeps_the_singleton_away_from_the_next_node_until_its_lease_expires(string store)
     {
         var record = new SingletonRecord();
-        await using var nodes = new LeaseNodes(LeaseNodes.RootFor(TestBackends.File.NewTargetUri), TestBackends.File.Hocon, Ttl, extra: ClusterHocon(crashOnTerminate: true));
-        var (a, b) = await StartClusterAsync(nodes, "singleton-crash", record);
+        await using var nodes = Nodes(store, crashOnTerminate: true);
+        var (a, b) = await StartClusterAsync(nodes, $"singleton-crash-{store}", record);
 
         // A crash: no coordinated shutdown, no cluster leave, no lease release; the sidecar stays until its TTL runs out.
         var addressOfA = AkkaCluster.Get(a).SelfAddress;
@@ -56,7 +70,7 @@ public sealed class SingletonLeaseTests(ITestOutputHelper output)
         var startedOnB = await WaitForStartAsync(record, "b", TimeSpan.FromSeconds(60));
 
         var failover = startedOnB - crashedAt;
-        output.WriteLine($"file:// singleton failover after a crash of the oldest (lease TTL {Ttl.TotalSeconds:0} s): {failover.TotalSeconds:0.00} s");
+        output.WriteLine($"{store}:// singleton failover after a crash of the oldest (lease TTL {Ttl.TotalSeconds:0} s): {failover.TotalSeconds:0.00} s");
         output.WriteLine(record.Describe());
         Assert.Equal(1, record.MaxRunning);
         // The lease, not the cluster, decided: the last renewal of a was at most TTL / 3 before the crash.
