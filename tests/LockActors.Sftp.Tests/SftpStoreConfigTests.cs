@@ -87,9 +87,9 @@ public sealed class SftpStoreConfigTests
     [InlineData("check-and-write-timeout")]
     public void Non_positive_timeouts_are_refused_naming_the_key(string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => Read($"lock-actors.stores.sftp.{key} = 0s"));
-        Assert.Equal($"lock-actors.stores.sftp.{key}", error.ParamName);
-        Assert.Contains($"lock-actors.stores.sftp.{key}", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<LockConfigurationException>(() => Read($"lock-actors.stores.sftp.{key} = 0s"));
+        Assert.Equal($"lock-actors.stores.sftp.{key}", error.Key);
+        Assert.StartsWith($"lock-actors.stores.sftp.{key} must be positive", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
