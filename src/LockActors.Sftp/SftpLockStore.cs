@@ -1,3 +1,5 @@
+using LockActors.Storage.Backends;
+
 namespace LockActors.Sftp;
 
 /// <summary>
@@ -45,7 +47,7 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp
         "replace/delete = CREAT|EXCL guard <sidecar>.cas + version check + posix-rename@openssh.com / remove");
 
     /// <summary>SFTP requests sent so far by this store (each is one round trip unless pipelined).</summary>
-    internal SftpRequestCounter Requests { get; } = new();
+    internal StoreRequestCounter Requests { get; } = new();
 
     /// <summary>Abandoned guards this store has broken.</summary>
     internal long GuardsBroken => _guard.Broken;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Renci.SshNet.Common;
+using LockActors.Storage.Backends;
 
 namespace LockActors.Sftp;
 
@@ -8,7 +9,7 @@ namespace LockActors.Sftp;
 /// the first one failed before anything irreversible was sent, and the mapping of SSH and SFTP failures onto the
 /// store's typed exceptions. Holds what sessions share: the pool, the per-server clock estimates and the request count.
 /// </summary>
-internal sealed class SftpSessions(SftpStoreSettings settings, TimeProvider time, SftpConnectionPool pool, SftpRequestCounter requests)
+internal sealed class SftpSessions(SftpStoreSettings settings, TimeProvider time, SftpConnectionPool pool, StoreRequestCounter requests)
 {
     private readonly ConcurrentDictionary<(string Host, int Port), SftpServerClock> _clocks = new();
 

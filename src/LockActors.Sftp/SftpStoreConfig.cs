@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using LockActors.Storage;
+using LockActors.Configuration;
 
 namespace LockActors.Sftp;
 
@@ -9,7 +9,9 @@ namespace LockActors.Sftp;
 /// </summary>
 internal static class SftpStoreConfig
 {
-    public static SftpStoreSettings Read(Config section)
+    private const string Path = "lock-actors.stores.sftp";
+
+    public static SftpStoreSettings Read(Config section) => StoreSectionReader.Read(Path, section, () =>
     {
         var d = SftpStoreSettings.Default;
         var credentials = new SftpCredentials(
@@ -29,7 +31,7 @@ internal static class SftpStoreConfig
                 staleAfter: section.GetTimeSpan("guard-stale-after", d.GuardStaleAfter),
                 checkAndWriteTimeout: section.GetTimeSpan("check-and-write-timeout", d.CheckAndWriteTimeout))
             .WithRoot(Optional(section.GetString("root", string.Empty)));
-    }
+    });
 
     /// <summary><c>host-key-sha256</c> may be one fingerprint or a list of them.</summary>
     private static string[] HostKeys(Config section)

@@ -54,43 +54,22 @@ public sealed class SftpStoreOptions : LockStoreOptions
     /// <inheritdoc />
     protected override void AppendKeys(StringBuilder hocon)
     {
-        Text(hocon, "username", Username);
-        Text(hocon, "private-key-file", PrivateKeyFile);
-        Text(hocon, "private-key", PrivateKey);
-        Text(hocon, "passphrase", Passphrase);
-        Text(hocon, "password", Password);
+        AppendText(hocon, "username", Username);
+        AppendText(hocon, "private-key-file", PrivateKeyFile);
+        AppendText(hocon, "private-key", PrivateKey);
+        AppendText(hocon, "passphrase", Passphrase);
+        AppendText(hocon, "password", Password);
         if (HostKeySha256.Count > 0)
         {
             hocon.Append("host-key-sha256 = [").Append(string.Join(", ", HostKeySha256.Select(Quote))).AppendLine("]");
         }
 
-        if (AcceptAnyHostKeyInsecure is { } insecure)
-        {
-            hocon.Append("accept-any-host-key-insecure = ").AppendLine(insecure ? "on" : "off");
-        }
-
-        Time(hocon, "connect-timeout", ConnectTimeout);
-        Time(hocon, "operation-timeout", OperationTimeout);
-        Time(hocon, "keep-alive-interval", KeepAliveInterval);
-        Time(hocon, "guard-stale-after", GuardStaleAfter);
-        Time(hocon, "check-and-write-timeout", CheckAndWriteTimeout);
-        Text(hocon, "root", Root);
-    }
-
-    private static void Text(StringBuilder hocon, string key, string? value)
-    {
-        if (value is not null)
-        {
-            // Key text spans lines: HOCON quoted strings need them as escapes.
-            hocon.Append(key).Append(" = ").AppendLine(Quote(value).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal));
-        }
-    }
-
-    private static void Time(StringBuilder hocon, string key, TimeSpan? value)
-    {
-        if (value is { } v)
-        {
-            hocon.Append(key).Append(" = ").AppendLine(Duration(v));
-        }
+        AppendFlag(hocon, "accept-any-host-key-insecure", AcceptAnyHostKeyInsecure);
+        AppendDuration(hocon, "connect-timeout", ConnectTimeout);
+        AppendDuration(hocon, "operation-timeout", OperationTimeout);
+        AppendDuration(hocon, "keep-alive-interval", KeepAliveInterval);
+        AppendDuration(hocon, "guard-stale-after", GuardStaleAfter);
+        AppendDuration(hocon, "check-and-write-timeout", CheckAndWriteTimeout);
+        AppendText(hocon, "root", Root);
     }
 }

@@ -168,7 +168,7 @@ public sealed class SftpStoreSettings
     {
         if (value <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"{Section}.{key} must be positive, not {value}.", $"{Section}.{key}");
+            throw new ArgumentException($"{key} must be positive, not {value}.", key);
         }
     }
 }

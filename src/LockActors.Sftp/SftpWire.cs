@@ -5,6 +5,7 @@ using System.Runtime.ExceptionServices;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Sftp;
+using LockActors.Storage.Backends;
 
 namespace LockActors.Sftp;
 
@@ -18,7 +19,7 @@ namespace LockActors.Sftp;
 /// once, verified against the pinned SSH.NET 2026.0.0, and the store refuses to start (with this explanation) if a
 /// different SSH.NET lacks it.
 /// </summary>
-internal sealed class SftpWire(SftpClient client, SftpRequestCounter requests)
+internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
 {
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
     private static readonly FieldInfo? SessionField = typeof(SftpClient).GetField("_sftpSession", Instance);
@@ -130,14 +131,14 @@ internal sealed class SftpWire(SftpClient client, SftpRequestCounter requests)
     /// <summary>posix-rename@openssh.com (atomic overwrite). SSH.NET only has it synchronously: it runs on the thread pool.</summary>
     public Task PosixRenameAsync(string from, string to, CancellationToken ct)
     {
-        requests.Record();
+        requests.Record("POSIX-RENAME");
         return Task.Run(() => InvokeUncounted(PosixRename!, from, to), ct);
     }
 
     /// <summary>SYMLINK through SSH.NET's public API (only the server probe creates links). Runs on the thread pool.</summary>
     public Task SymbolicLinkAsync(string path, string linkPath, CancellationToken ct)
     {
-        requests.Record();
+        requests.Record("SYMLINK");
         return Task.Run(() => client.SymbolicLink(path, linkPath), ct);
     }
 
@@ -151,9 +152,13 @@ internal sealed class SftpWire(SftpClient client, SftpRequestCounter requests)
 
     private object Invoke(MethodInfo method, params object[] arguments)
     {
-        requests.Record();
+        requests.Record(Kind(method));
         return InvokeUncounted(method, arguments);
     }
+
+    /// <summary>The SFTP request type a bound method sends: <c>RequestFStatAsync</c> is <c>"FSTAT"</c>.</summary>
+    private static string Kind(MethodInfo method) =>
+        method.Name["Request".Length..].Replace("Async", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
 
     private object InvokeUncounted(MethodInfo method, params object[] arguments)
     {

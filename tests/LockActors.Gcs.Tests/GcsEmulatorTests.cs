@@ -3,13 +3,14 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Xunit;
+using LockActors.TestServers.Gcs;
 
 namespace LockActors.Gcs.Tests;
 
 /// <summary>The emulator honours the documented JSON API semantics the store relies on (raw HTTP, no store involved).</summary>
-public sealed class GcsEmulatorTests(GcsEmulatorFixture fixture) : IClassFixture<GcsEmulatorFixture>, IDisposable
+public sealed class GcsEmulatorTests(GcsTestEmulator fixture) : IClassFixture<GcsTestEmulator>, IDisposable
 {
-    private const string Bucket = GcsEmulatorFixture.Bucket;
+    private const string Bucket = GcsTestEmulator.Bucket;
     private readonly HttpClient _http = new() { BaseAddress = fixture.Emulator.Endpoint };
 
     public void Dispose()

@@ -9,7 +9,7 @@ using LockActors.Storage.Backends;
 namespace LockActors.Gcs.Tests;
 
 /// <summary>The gs:// store beyond the shared contract: request counts, encoding, faults, credentials, missing bucket.</summary>
-public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHelper output) : IClassFixture<GcsEmulatorFixture>, IAsyncLifetime
+public sealed class GcsLockStoreTests(GcsTestEmulator fixture, ITestOutputHelper output) : IClassFixture<GcsTestEmulator>, IAsyncLifetime
 {
     private GcsEmulator Emulator => fixture.Emulator;
 
@@ -30,7 +30,7 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
         await _store.DisposeAsync();
     }
 
-    private static SidecarKey NewKey(string name = "target.csv") => LockTarget.Parse(GcsEmulatorFixture.NewTargetUri(name)).Sidecar;
+    private static SidecarKey NewKey(string name = "target.csv") => LockTarget.Parse(GcsTestEmulator.NewTargetUri(name)).Sidecar;
 
     private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
 
@@ -74,7 +74,7 @@ public sealed class GcsLockStoreTests(GcsEmulatorFixture fixture, ITestOutputHel
     [Fact]
     public async Task Object_names_are_sent_percent_encoded_in_path_and_query()
     {
-        var key = LockTarget.Parse($"gs://{GcsEmulatorFixture.Bucket}/{Guid.NewGuid():N}/dir name/日本+é.csv").Sidecar;
+        var key = LockTarget.Parse($"gs://{GcsTestEmulator.Bucket}/{Guid.NewGuid():N}/dir name/日本+é.csv").Sidecar;
         Emulator.ResetCounters();
         var v = (await _store.TryCreateAsync(key, Bytes("x")))!.Value;
         await _store.ReadAsync(key);

@@ -11,7 +11,7 @@ namespace LockActors.Gcs.Tests;
 /// object flips between present and absent; oversized objects are readable and can be taken over by generation;
 /// hostile replies end as typed errors.
 /// </summary>
-public sealed class GcsLostRaceTests(GcsEmulatorFixture fixture) : IClassFixture<GcsEmulatorFixture>, IAsyncLifetime
+public sealed class GcsLostRaceTests(GcsTestEmulator fixture) : IClassFixture<GcsTestEmulator>, IAsyncLifetime
 {
     private GcsEmulator Emulator => fixture.Emulator;
 
@@ -23,7 +23,7 @@ public sealed class GcsLostRaceTests(GcsEmulatorFixture fixture) : IClassFixture
         return Task.CompletedTask;
     }
 
-    private static SidecarKey NewKey() => LockTarget.Parse(GcsEmulatorFixture.NewTargetUri("race.csv")).Sidecar;
+    private static SidecarKey NewKey() => LockTarget.Parse(GcsTestEmulator.NewTargetUri("race.csv")).Sidecar;
 
     private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
 

@@ -11,8 +11,9 @@ namespace LockActors.Gcs.Tests;
 
 public sealed class GcsStoreConfigTests
 {
-    private static GcsStoreSettings Read(string hocon) =>
-        GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(hocon, "gs"));
+    private static readonly StoreConfigReader<GcsLockStoreProvider, GcsStoreSettings> Section = new("gs", GcsStoreConfig.Read);
+
+    private static GcsStoreSettings Read(string hocon) => Section.Read(hocon);
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults() => Assert.Equal(GcsStoreSettings.Default, Read(string.Empty));
@@ -39,18 +40,13 @@ public sealed class GcsStoreConfigTests
     }
 
     [Theory]
-    [InlineData("lock-actors.stores.gs.credentials = magic")]
-    [InlineData("lock-actors.stores.gs.credentials = service-account-file")]
-    [InlineData("lock-actors.stores.gs.credentials = access-token")]
-    [InlineData("lock-actors.stores.gs.endpoint = \"ftp://x\"")]
-    [InlineData("lock-actors.stores.gs.request-timeout = 0s")]
-    [InlineData("lock-actors.stores.gs.retry.max-attempts = 0")]
-    public void Invalid_settings_are_refused_naming_the_section(string hocon)
-    {
-        var error = Assert.Throws<LockConfigurationException>(() => Read(hocon));
-        Assert.Contains("lock-actors.stores.gs", error.Message);
-        Assert.StartsWith("lock-actors.stores.gs", error.Key, StringComparison.Ordinal);
-    }
+    [InlineData("lock-actors.stores.gs.credentials = magic", "credentials")]
+    [InlineData("lock-actors.stores.gs.credentials = service-account-file", "service-account-file")]
+    [InlineData("lock-actors.stores.gs.credentials = access-token", "access-token")]
+    [InlineData("lock-actors.stores.gs.endpoint = \"ftp://x\"", "endpoint")]
+    [InlineData("lock-actors.stores.gs.request-timeout = 0s", "request-timeout")]
+    [InlineData("lock-actors.stores.gs.retry.max-attempts = 0", "retry.max-attempts")]
+    public void Invalid_settings_are_refused_naming_the_key(string hocon, string key) => Section.Refuses(hocon, key);
 
     [Fact]
     public void Hosting_options_render_to_the_same_settings_as_hocon()
@@ -61,14 +57,14 @@ public sealed class GcsStoreConfigTests
             Endpoint = new Uri("http://127.0.0.1:9199"), ServiceAccountFile = "/keys/s\"a.json", RequestTimeout = TimeSpan.FromSeconds(2),
             Retry = new RetryOptions { MaxAttempts = 3, InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(500) },
         });
-        var settings = GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(options.ToConfig(), "gs"));
+        var settings = Section.Read(options);
         Assert.Equal(
             GcsStoreSettings.Default.WithEndpoint(new Uri("http://127.0.0.1:9199")).WithCredentials(GcsCredentials.FromServiceAccountFile("/keys/s\"a.json"))
                 .WithRequestTimeout(TimeSpan.FromSeconds(2)).WithRetry(RetryPolicy.Default.WithMaxAttempts(3).WithBackoff(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(500))),
             settings);
         var none = new LockActorsOptions();
         none.Stores.Add(new GcsStoreOptions { NoCredentials = true });
-        Assert.Same(GcsCredentials.None, GcsStoreConfig.Read(ProviderSection.Of<GcsLockStoreProvider>(none.ToConfig(), "gs")).Credentials);
+        Assert.Same(GcsCredentials.None, Section.Read(none).Credentials);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class S3ActorRequestCountTests : Akka.TestKit.Xunit2.TestKit
     private readonly ITestOutputHelper _output;
 
     public S3ActorRequestCountTests(ITestOutputHelper output)
-        : base(ConfigurationFactory.ParseString(S3TestEndpoint.Hocon(S3TestEndpoint.Endpoint)).WithFallback(LockActorsSettings.ReferenceConfig), output: output)
+        : base(ConfigurationFactory.ParseString(S3TestServer.Hocon()).WithFallback(LockActorsSettings.ReferenceConfig), output: output)
     {
         _output = output;
     }
@@ -34,10 +34,10 @@ public sealed class S3ActorRequestCountTests : Akka.TestKit.Xunit2.TestKit
     private async Task<(S3LockStore Store, S3EndpointProfile Profile)> WarmStoreWithProfileAsync()
     {
         var store = (S3LockStore)Locks.Stores.Resolve("s3");
-        return (store, await store.ProbeAsync(S3TestEndpoint.Bucket));
+        return (store, await store.ProbeAsync(S3TestServer.Bucket));
     }
 
-    private static string NewTarget() => $"s3://{S3TestEndpoint.Bucket}/counts/{Guid.NewGuid():N}/file.csv";
+    private static string NewTarget() => $"s3://{S3TestServer.Bucket}/counts/{Guid.NewGuid():N}/file.csv";
 
     [Fact]
     public async Task Uncontended_acquire_heartbeat_and_release_cost_one_request_each()

@@ -3,6 +3,7 @@ using System.Text;
 using LockActors.S3;
 using Xunit;
 using Xunit.Abstractions;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 

@@ -1,5 +1,6 @@
 using LockActors.S3;
 using LockActors.Storage.Tests.Conformance;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 

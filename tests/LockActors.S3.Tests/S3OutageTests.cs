@@ -13,12 +13,12 @@ public sealed class S3OutageTests : StoreOutageSuite, IAsyncLifetime
     private readonly LoopbackTcpProxy _proxy;
 
     public S3OutageTests(ITestOutputHelper output)
-        : this(new LoopbackTcpProxy(S3TestEndpoint.Endpoint), output)
+        : this(new LoopbackTcpProxy(S3TestServer.Endpoint), output)
     {
     }
 
     private S3OutageTests(LoopbackTcpProxy proxy, ITestOutputHelper output)
-        : base(OutageConfig(S3TestEndpoint.Hocon(proxy.Url, "request-timeout = 2s\nretry.max-attempts = 1"), TimeSpan.FromSeconds(5)), output) =>
+        : base(OutageConfig(S3TestServer.Hocon(proxy.Url, "request-timeout = 2s\nretry.max-attempts = 1"), TimeSpan.FromSeconds(5)), output) =>
         _proxy = proxy;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -34,16 +34,16 @@ public sealed class S3OutageTests : StoreOutageSuite, IAsyncLifetime
     private async Task HolderLosesLockDuring(ProxyMode outage)
     {
         var holder = LockActorsExtension.Get(Sys);
-        await ((S3LockStore)holder.Stores.Resolve("s3")).ProbeAsync(S3TestEndpoint.Bucket); // not inside the first acquire's time budget
+        await ((S3LockStore)holder.Stores.Resolve("s3")).ProbeAsync(S3TestServer.Bucket); // not inside the first acquire's time budget
         await ProveHolderLosesLockBeforeTtlAsync(
             holder,
-            $"s3://{S3TestEndpoint.Bucket}/outage/{Guid.NewGuid():N}/file.csv",
+            $"s3://{S3TestServer.Bucket}/outage/{Guid.NewGuid():N}/file.csv",
             cut: () =>
             {
                 _proxy.Mode = outage;
                 return Task.CompletedTask;
             },
             restore: () => Task.CompletedTask, // the observer reads RGW directly, not through the proxy
-            observer: () => NewSystem("direct", OutageConfig(S3TestEndpoint.Hocon(S3TestEndpoint.Endpoint), TimeSpan.FromSeconds(5))));
+            observer: () => NewSystem("direct", OutageConfig(S3TestServer.Hocon(), TimeSpan.FromSeconds(5))));
     }
 }

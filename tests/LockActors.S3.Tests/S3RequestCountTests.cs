@@ -3,6 +3,7 @@ using LockActors.S3;
 using Xunit;
 using Xunit.Abstractions;
 using LockActors.Storage.Backends;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 

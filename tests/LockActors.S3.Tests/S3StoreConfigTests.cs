@@ -12,8 +12,9 @@ namespace LockActors.S3.Tests;
 
 public sealed class S3StoreConfigTests
 {
-    private static S3StoreSettings Read(string hocon) =>
-        S3StoreConfig.Read(ProviderSection.Of<S3LockStoreProvider>(hocon, "s3"));
+    private static readonly StoreConfigReader<S3LockStoreProvider, S3StoreSettings> Section = new("s3", S3StoreConfig.Read);
+
+    private static S3StoreSettings Read(string hocon) => Section.Read(hocon);
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults()
@@ -58,7 +59,7 @@ public sealed class S3StoreConfigTests
             Probe = S3ProbeMode.Off, ConditionalDelete = S3ConditionalDeleteMode.Native, RequestTimeout = TimeSpan.FromSeconds(2),
             Retry = new RetryOptions { MaxAttempts = 2 },
         });
-        var settings = S3StoreConfig.Read(ProviderSection.Of<S3LockStoreProvider>(options.ToConfig(), "s3"));
+        var settings = Section.Read(options);
         Assert.Equal("eu-west-1", settings.Region);
         Assert.Equal("http://127.0.0.1:7480", settings.ServiceUrl);
         Assert.True(settings.ForcePathStyle);
@@ -79,9 +80,7 @@ public sealed class S3StoreConfigTests
     [InlineData("lock-actors.stores.s3.retry.max-attempts = 0", "retry.max-attempts", "retry.max-attempts")]
     public void Invalid_settings_are_refused_naming_the_key(string hocon, string mentioned, string key)
     {
-        var error = Assert.Throws<LockConfigurationException>(() => Read(hocon));
-        Assert.Contains(mentioned, error.Message, StringComparison.Ordinal);
-        Assert.Equal("lock-actors.stores.s3." + key, error.Key);
+        Section.Refuses(hocon, key, mentioned);
     }
 
     [Fact]

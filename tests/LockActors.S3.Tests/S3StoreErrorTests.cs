@@ -4,6 +4,7 @@ using System.Text;
 using LockActors.S3;
 using Xunit;
 using LockActors.Storage.Backends;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 

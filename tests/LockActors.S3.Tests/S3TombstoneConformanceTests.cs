@@ -1,6 +1,7 @@
 using LockActors.S3;
 using LockActors.Storage.Tests.Conformance;
 using Xunit;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 

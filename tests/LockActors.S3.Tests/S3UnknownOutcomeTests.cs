@@ -2,6 +2,7 @@ using System.Text;
 using LockActors.S3;
 using Xunit;
 using LockActors.Storage.Backends;
+using LockActors.TestServers.S3;
 
 namespace LockActors.S3.Tests;
 
@@ -25,6 +26,20 @@ public sealed class S3UnknownOutcomeTests
         var store = S3TestServer.NewStore(S3TestServer.Settings().WithConditionalDelete(mode).WithRetry(RetryPolicy.Default.WithMaxAttempts(3).WithBackoff(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(5))), handler);
         await store.ProbeAsync(S3TestServer.Bucket);
         return (store, handler, n => Volatile.Write(ref remaining, n));
+    }
+
+    /// <summary>
+    /// Creates <paramref name="key"/>, arms one fault and sends a heartbeat (replace) into it; asserts the heartbeat
+    /// won and is what the store now holds. Returns the versions before and after.
+    /// </summary>
+    private static async Task<(SidecarVersion Before, SidecarVersion After)> HeartbeatIntoFaultAsync(S3LockStore store, SidecarKey key, Action<int> arm)
+    {
+        var v1 = (await store.TryCreateAsync(key, Bytes("beat-0")))!.Value;
+        arm(1);
+        var v2 = await store.TryReplaceAsync(key, Bytes("beat-1"), v1);
+        Assert.NotNull(v2);
+        Assert.Equal(v2, (await store.ReadAsync(key))!.Version);
+        return (v1, v2.Value);
     }
 
     [Fact]
@@ -73,11 +88,7 @@ public sealed class S3UnknownOutcomeTests
         var (store, _, arm) = await StoreWithFaults(Fault.FailAfterApplying);
         await using var __ = store;
         var key = NewKey();
-        var v1 = (await store.TryCreateAsync(key, Bytes("beat-0")))!.Value;
-        arm(1);
-        var v2 = await store.TryReplaceAsync(key, Bytes("beat-1"), v1);
-        Assert.NotNull(v2);
-        Assert.Equal(v2, (await store.ReadAsync(key))!.Version);
+        await HeartbeatIntoFaultAsync(store, key, arm);
         Assert.Equal("beat-1", Encoding.UTF8.GetString((await store.ReadAsync(key))!.Content.Span));
     }
 
@@ -186,11 +197,7 @@ public sealed class S3UnknownOutcomeTests
         var (store, _, arm) = await StoreWithFaults(Fault.PreconditionFailedAfterApplying);
         await using var _ = store;
         var key = NewKey();
-        var v1 = (await store.TryCreateAsync(key, Bytes("beat-0")))!.Value;
-        arm(1);
-        var v2 = await store.TryReplaceAsync(key, Bytes("beat-1"), v1);
-        Assert.NotNull(v2);
-        Assert.Equal(v2, (await store.ReadAsync(key))!.Version);
+        var (v1, _) = await HeartbeatIntoFaultAsync(store, key, arm);
         Assert.Null(await store.TryReplaceAsync(key, Bytes("beat-2"), v1)); // a genuinely stale version still loses
     }
 }

@@ -27,7 +27,7 @@ public sealed class S3UnsafeEndpointTests(ITestOutputHelper output) : Akka.TestK
     public async Task Acquire_on_an_endpoint_that_ignores_conditional_writes_fails_with_StoreNotSafe()
     {
         var locks = LockActorsExtension.Get(Sys);
-        var target = $"s3://{S3TestEndpoint.Bucket}/unsafe/{Guid.NewGuid():N}/a.csv";
+        var target = $"s3://{S3TestServer.Bucket}/unsafe/{Guid.NewGuid():N}/a.csv";
         var error = await Assert.ThrowsAsync<StoreNotSafeException>(() => locks.Manager.Ask<LockGranted>(new Acquire(target, TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(30)));
         Assert.Contains("IGNORES atomic create", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<StoreNotSafeException>(() => locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(5) }));

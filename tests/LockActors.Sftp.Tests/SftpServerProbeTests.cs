@@ -1,5 +1,6 @@
 using System.Text;
 using LockActors.Sftp;
+using LockActors.Storage.Backends;
 using LockActors.TestServers;
 using LockActors.TestServers.Sftp;
 using Renci.SshNet;
@@ -65,7 +66,7 @@ public sealed class SftpServerProbeTests(ITestOutputHelper output)
     {
         var dir = ProFtpdDirectory(allowOverwrite);
         using var client = ProFtpdClient();
-        var probe = new SftpServerProbe(new SftpWire(client, new SftpRequestCounter()), _ => Task.FromResult(ProFtpdClient()), racers: 4, rounds: 3,
+        var probe = new SftpServerProbe(new SftpWire(client, new StoreRequestCounter()), _ => Task.FromResult(ProFtpdClient()), racers: 4, rounds: 3,
             recogniseByIdentification: false);
         var profile = await probe.RunAsync("proftpd", dir, CancellationToken.None);
         var flaw = profile.Flaw;
@@ -84,7 +85,7 @@ public sealed class SftpServerProbeTests(ITestOutputHelper output)
         var dir = server.Root + "/probe-" + Guid.NewGuid().ToString("N");
         client.CreateDirectory(dir);
         var connections = 0;
-        var probe = new SftpServerProbe(new SftpWire(client, new SftpRequestCounter()), _ =>
+        var probe = new SftpServerProbe(new SftpWire(client, new StoreRequestCounter()), _ =>
         {
             Interlocked.Increment(ref connections);
             return Task.FromResult(server.RawClient());

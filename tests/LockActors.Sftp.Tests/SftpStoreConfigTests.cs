@@ -10,8 +10,9 @@ namespace LockActors.Sftp.Tests;
 
 public sealed class SftpStoreConfigTests
 {
-    private static SftpStoreSettings Read(string hocon) =>
-        SftpStoreConfig.Read(ProviderSection.Of<SftpLockStoreProvider>(hocon, "sftp"));
+    private static readonly StoreConfigReader<SftpLockStoreProvider, SftpStoreSettings> Section = new("sftp", SftpStoreConfig.Read);
+
+    private static SftpStoreSettings Read(string hocon) => Section.Read(hocon);
 
     [Fact]
     public void Reference_defaults_equal_the_store_defaults()
@@ -68,7 +69,7 @@ public sealed class SftpStoreConfigTests
         };
         sftp.HostKeySha256.Add("SHA256:xyz");
         options.Stores.Add(sftp);
-        var settings = SftpStoreConfig.Read(ProviderSection.Of<SftpLockStoreProvider>(options.ToConfig(), "sftp"));
+        var settings = Section.Read(options);
         Assert.Equal("u", settings.Credentials.Username);
         Assert.Equal(sftp.PrivateKey.TrimEnd(), settings.Credentials.PrivateKeyText); // HOCON trims the final newline; the key loader restores it
         Assert.Equal("p\"q", settings.Credentials.Passphrase);
@@ -87,17 +88,14 @@ public sealed class SftpStoreConfigTests
     [InlineData("check-and-write-timeout")]
     public void Non_positive_timeouts_are_refused_naming_the_key(string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => Read($"lock-actors.stores.sftp.{key} = 0s"));
-        Assert.Equal($"lock-actors.stores.sftp.{key}", error.ParamName);
-        Assert.Contains($"lock-actors.stores.sftp.{key}", error.Message, StringComparison.Ordinal);
+        var error = Section.Refuses($"lock-actors.stores.sftp.{key} = 0s", key);
+        Assert.StartsWith($"lock-actors.stores.sftp.{key} must be positive", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void An_invalid_value_fails_start_up_with_the_configuration_error_keyed_by_it()
     {
-        var error = Assert.Throws<LockConfigurationException>(() =>
-            LockStoreRegistryFactory.Create(new LockActorsOptions().UseSftp(o => o.GuardStaleAfter = TimeSpan.Zero).ToConfig()));
-        Assert.Equal("lock-actors.stores.sftp.guard-stale-after", error.Key);
+        Section.RefusesAtStartUp(new LockActorsOptions().UseSftp(o => o.GuardStaleAfter = TimeSpan.Zero), "guard-stale-after");
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class P3Requests
         var locks = o.Size(3, 10);
         var interval = o.Smoke ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
         var window = o.Smoke ? TimeSpan.FromMilliseconds(700) : TimeSpan.FromSeconds(2.6);
-        string[] stores = o.Smoke ? ["mem", "file"] : StoreUnderTest.All;
+        string[] stores = o.Smoke ? ["mem", "file"] : BenchmarkStore.All;
         if (o.Smoke)
         {
             r.Note(Name, "smoke mode: mem and file only (no external servers).");
@@ -31,7 +31,7 @@ internal static class P3Requests
             {
                 try
                 {
-                    var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"p3-{Guid.NewGuid():N}"[..15]).ConfigureAwait(false);
+                    var (sut, unavailable) = await BenchmarkStore.CreateAsync(name, $"p3-{Guid.NewGuid():N}"[..15]).ConfigureAwait(false);
                     if (sut is null)
                     {
                         r.Note(Name, $"{name}: {unavailable}");
@@ -58,7 +58,7 @@ internal static class P3Requests
         }
     }
 
-    private static async Task MeasureAsync(StoreUnderTest sut, int locks, TimeSpan interval, TimeSpan window, Results r, bool describe)
+    private static async Task MeasureAsync(BenchmarkStore sut, int locks, TimeSpan interval, TimeSpan window, Results r, bool describe)
     {
         await sut.WarmUpAsync().ConfigureAwait(false);
         long Wire() => sut.Wire?.Invoke() ?? 0;

@@ -16,7 +16,7 @@ internal static class StoreLatency
         r.Describe(Name, "Acquire latency per store (loopback, one caller, sequential)",
             "the same store's raw primitives called directly in the same run: TryCreate for acquire, TryCreate + TryDelete for acquire + release. " +
             "Library = Ask(Acquire) → LockGranted (then Ask(Release) → LockReleased) through the manager on a fresh target each time. Ratio = raw p50 ÷ library p50.");
-        string[] stores = o.Smoke ? ["mem", "file", "gcs-emulator"] : StoreUnderTest.All;
+        string[] stores = o.Smoke ? ["mem", "file", "gcs-emulator"] : BenchmarkStore.All;
         foreach (var name in stores)
         {
             var ops = name switch
@@ -30,7 +30,7 @@ internal static class StoreLatency
             {
                 try
                 {
-                    var (sut, unavailable) = await StoreUnderTest.CreateAsync(name, $"lat-{Guid.NewGuid():N}"[..16]).ConfigureAwait(false);
+                    var (sut, unavailable) = await BenchmarkStore.CreateAsync(name, $"lat-{Guid.NewGuid():N}"[..16]).ConfigureAwait(false);
                     if (sut is null)
                     {
                         r.Note(Name, $"{name}: {unavailable}");
@@ -59,7 +59,7 @@ internal static class StoreLatency
         }
     }
 
-    private static async Task<(Latency Acquire, Latency Pair)> LibraryAsync(StoreUnderTest sut, int ops)
+    private static async Task<(Latency Acquire, Latency Pair)> LibraryAsync(BenchmarkStore sut, int ops)
     {
         await using var system = LockSystem.Start(sut.Scheme, sut.Counting); // the wrapper never disposes the store when the system stops
         for (var i = 0; i < Math.Min(20, ops); i++)
@@ -84,7 +84,7 @@ internal static class StoreLatency
         return (acquire.Result(), pair.Result());
     }
 
-    private static async Task<(Latency Create, Latency Pair)> RawAsync(StoreUnderTest sut, int ops)
+    private static async Task<(Latency Create, Latency Pair)> RawAsync(BenchmarkStore sut, int ops)
     {
         var content = LockMetadataCodec.Encode(new LockMetadata("0123abcd-" + Guid.NewGuid().ToString("N"), $"{Environment.MachineName}/{Environment.ProcessId}",
             Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 1));

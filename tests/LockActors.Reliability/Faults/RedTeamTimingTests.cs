@@ -44,12 +44,8 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         var ttl = TimeSpan.FromSeconds(6);
         var wait = TimeSpan.FromSeconds(3);
         await using var env = new SharedStoreSystems("mem", storeTimeout);
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-
-        var first = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
-        var waiterTask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask);
-        await Task.Delay(100); // the waiter is queued behind the holder
+        var (a, target, _) = env.AddSystemAndTarget("A");
+        var (first, waiterTask) = await HolderAndQueuedWaiterAsync(a, target, ttl, wait);
 
         a.Store.Next(StorePrimitive.Replace, fault switch
         {
@@ -94,8 +90,7 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         var ttl = TimeSpan.FromSeconds(8);
         var wait = TimeSpan.FromSeconds(3);
         await using var env = new SharedStoreSystems("mem", storeTimeout);
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
+        var (a, target, _) = env.AddSystemAndTarget("A");
 
         a.Store.Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(800), ignoreCancellation: true))
             .Next(StorePrimitive.Create, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(400), ignoreCancellation: true));
@@ -160,12 +155,8 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
         var ttl = TimeSpan.FromSeconds(8);
         var wait = TimeSpan.FromSeconds(3);
         await using var env = new SharedStoreSystems("mem", storeTimeout);
-        var a = env.AddSystem("A");
-        var target = env.NewTarget();
-
-        var first = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
-        var waiterTask = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask);
-        await Task.Delay(100);
+        var (a, target, _) = env.AddSystemAndTarget("A");
+        var (first, waiterTask) = await HolderAndQueuedWaiterAsync(a, target, ttl, wait);
 
         a.Store.Next(StorePrimitive.Replace, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(500), ignoreCancellation: true))
             .Next(StorePrimitive.Read, StoreFault.DelayBeforeApply(TimeSpan.FromMilliseconds(700)));
@@ -568,5 +559,14 @@ public sealed class RedTeamTimingTests(ITestOutputHelper output)
 
         await b.Locks.Manager.Ask<LockReleased>(new Release(target, held.LockId), Ask);
         Assert.True(failures.Count == 0, "CancelAcquire did not withdraw its Acquire: " + string.Join("; ", failures));
+    }
+
+    /// <summary>A holder of <paramref name="target"/> on <paramref name="a"/> and a waiter queued behind it (waiting up to <paramref name="wait"/>).</summary>
+    private static async Task<(LockGranted First, Task<LockGranted> Waiter)> HolderAndQueuedWaiterAsync(LockSystem a, string target, TimeSpan ttl, TimeSpan wait)
+    {
+        var first = await a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl), Ask);
+        var waiter = a.Locks.Manager.Ask<LockGranted>(new Acquire(target, ttl) { WaitTimeout = wait }, Ask);
+        await Task.Delay(100); // the waiter is queued behind the holder
+        return (first, waiter);
     }
 }

@@ -8,6 +8,7 @@ using LockActors.Storage;
 using LockActors.Storage.Stores.File;
 using LockActors.Storage.Stores.Memory;
 using LockActors.TestServers.Faults;
+using LockActors.TestServers.Actors;
 
 namespace LockActors.Reliability.Faults;
 
@@ -27,6 +28,7 @@ public sealed record LockSystem(string Name, ActorSystem System, FaultInjectingS
 public sealed class SharedStoreSystems : IAsyncDisposable
 {
     private readonly List<LockSystem> _systems = [];
+    private readonly OtherSystems _actorSystems = new();
     private readonly string? _directory;
     private readonly string _hocon;
 
@@ -77,7 +79,7 @@ public sealed class SharedStoreSystems : IAsyncDisposable
         var setup = ActorSystemSetup.Create(
             BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString(_hocon).WithFallback(LockActorsSettings.ReferenceConfig)),
             new LockActorsSetup(registry => registry.Register(Scheme, store)));
-        var system = ActorSystem.Create(name + "-" + Guid.NewGuid().ToString("N")[..6], setup);
+        var system = _actorSystems.Start(name + "-" + Guid.NewGuid().ToString("N")[..6], setup);
         var entry = new LockSystem(name, system, store, LockActorsExtension.Get(system));
         _systems.Add(entry);
         return entry;
@@ -150,7 +152,7 @@ public sealed class SharedStoreSystems : IAsyncDisposable
             s.Store.ClearFaults();
         }
 
-        await Task.WhenAll(_systems.Select(s => s.System.Terminate().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default)));
+        await _actorSystems.DisposeAsync();
         await Inner.DisposeAsync();
         if (_directory is not null)
         {

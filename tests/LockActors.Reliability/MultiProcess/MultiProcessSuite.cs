@@ -99,8 +99,12 @@ public abstract class MultiProcessSuite : IDisposable
     public async Task Holder_stopped_by_SIGTERM_releases_its_lock_and_the_next_process_acquires_at_once()
     {
         using var lane = await MultiProcessLanes.EnterAsync();
-        var ttl = TimeSpan.FromSeconds(30); // a sidecar left behind would block the next acquire (1 s) for ~30 s
+        var ttl = TimeSpan.FromSeconds(30); // a sidecar left behind would block the next acquire (5 s wait) for ~30 s
         var target = Backend.NewTargetUri("sigterm.csv");
+        var client = LockActorsExtension.Get(Observer).Client;
+        // The observer's first request to a store pays its connection and endpoint probe (SFTP: SSH handshakes and a
+        // 3 x 3 race on a loaded box, over a second): pay it before the measurement, on another target.
+        await (await client.AcquireAsync(Backend.NewTargetUri("sigterm-warm-up.csv"), new LockOptions { Ttl = ttl })).DisposeAsync();
         var holder = StartWorker(WorkerConfig(fastPolling: true), "hold", target, ttl, History("sigterm-holder"), "--check-ms", "100");
         var holding = Holding.Parse(await holder.WaitForLineAsync("HOLDING", TimeSpan.FromSeconds(60)));
         Assert.NotNull(await ReadSidecarAsync(target));
@@ -115,7 +119,8 @@ public abstract class MultiProcessSuite : IDisposable
         Assert.True(left is null || LockMetadataCodec.Decode(LockTarget.Parse(target).Sidecar, left.Content.Span).LockId == LockActors.Actors.ReleasedTombstone.LockId,
             "the stopped holder's sidecar is still there");
         watch.Restart();
-        await using var next = await LockActorsExtension.Get(_observer!).Client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(1) });
+        // A sidecar left behind would hold this acquire for the whole 30 s TTL; 5 s of wait tells the two apart on a loaded box.
+        await using var next = await client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(5) });
         var acquired = watch.Elapsed;
         _output.WriteLine($"TIMING {Backend.Name}: SIGTERM -> holder process exited: {exited.TotalMilliseconds:F0} ms; next process's acquire: {acquired.TotalMilliseconds:F1} ms");
         Assert.True(next.FencingToken > holding.Token, $"token {next.FencingToken} after {holding.Token}");
@@ -425,11 +430,14 @@ public abstract class MultiProcessSuite : IDisposable
         return worker;
     }
 
+    /// <summary>This test process's own actor system on the backend: it reads sidecars and plays "the next process".</summary>
+    private ActorSystem Observer => _observer ??=
+        ActorSystem.Create("mp-observer", ConfigurationFactory.ParseString(Backend.Hocon).WithFallback(LockActorsSettings.ReferenceConfig));
+
     private async Task<SidecarSnapshot?> ReadSidecarAsync(string target)
     {
-        _observer ??= ActorSystem.Create("mp-observer", ConfigurationFactory.ParseString(Backend.Hocon).WithFallback(LockActorsSettings.ReferenceConfig));
         var key = LockTarget.Parse(target).Sidecar;
-        return await LockActorsExtension.Get(_observer).Stores.Resolve(key.Target).ReadAsync(key);
+        return await LockActorsExtension.Get(Observer).Stores.Resolve(key.Target).ReadAsync(key);
     }
 
     /// <summary>A worker's "HOLDING token lockId enter" line.</summary>

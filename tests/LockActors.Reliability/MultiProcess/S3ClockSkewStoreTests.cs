@@ -28,7 +28,7 @@ public sealed class S3ClockSkewStoreTests(ITestOutputHelper output) : IDisposabl
         var library = Environment.GetEnvironmentVariable("LOCKACTORS_FAKETIME_LIB") is { Length: > 0 } lib && File.Exists(lib)
             ? lib
             : throw new InvalidOperationException("libfaketime is not set up (LOCKACTORS_FAKETIME_LIB): eval \"$(bash tests/servers/faketime.sh up /tmp/faketime)\"");
-        var hocon = S3TestEndpoint.Hocon(S3TestEndpoint.Endpoint);
+        var hocon = S3TestServer.Hocon();
         var config = Path.Combine(_work, "store.conf");
         await File.WriteAllTextAsync(config, hocon);
 
@@ -77,7 +77,7 @@ public sealed class S3ClockSkewStoreTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
-    private static string NewTarget(string name) => $"s3://{S3TestEndpoint.Bucket}/skew/{Guid.NewGuid():N}/{name}.csv";
+    private static string NewTarget(string name) => $"s3://{S3TestServer.Bucket}/skew/{Guid.NewGuid():N}/{name}.csv";
 
     public void Dispose()
     {

@@ -36,8 +36,8 @@ public static class TestBackends
 
     private static readonly Lazy<StoreUnderTest> s_s3 = new(() => new(
         "s3",
-        S3TestEndpoint.Hocon(S3TestEndpoint.Endpoint),
-        name => $"s3://{S3TestEndpoint.Bucket}/protocol/{Guid.NewGuid():N}/{name}",
+        S3TestServer.Hocon(),
+        name => $"s3://{S3TestServer.Bucket}/protocol/{Guid.NewGuid():N}/{name}",
         // RGW timestamps have 1 s resolution, and under the full parallel test run a loopback RGW on 2 busy cores
         // stalls for over a second at times: 5 s keeps renewals (every 1.7 s) clear of both.
         TimeSpan.FromSeconds(5)));

@@ -6,6 +6,7 @@ using LockActors.Messages;
 using LockActors.Storage;
 using Xunit;
 using Xunit.Abstractions;
+using LockActors.TestServers.Actors;
 
 namespace LockActors.Tests.Outage;
 
@@ -20,7 +21,7 @@ public abstract class StoreOutageSuite : Akka.TestKit.Xunit2.TestKit
     /// <summary>The lease used by every outage scenario.</summary>
     protected static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
 
-    private readonly List<ActorSystem> _systems = [];
+    private readonly OtherSystems _systems = new();
 
     protected StoreOutageSuite(Config config, ITestOutputHelper output)
         : base(config, output: output)
@@ -36,18 +37,12 @@ public abstract class StoreOutageSuite : Akka.TestKit.Xunit2.TestKit
     /// <summary>Another actor system (another "process"), terminated after the test.</summary>
     protected LockActorsExtension NewSystem(string name, Config config)
     {
-        var system = ActorSystem.Create(name, config);
-        _systems.Add(system);
-        return LockActorsExtension.Get(system);
+        return LockActorsExtension.Get(_systems.Start(name, config));
     }
 
     protected override void AfterAll()
     {
-        foreach (var system in _systems)
-        {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        }
-
+        _systems.TerminateAll();
         base.AfterAll();
     }
 

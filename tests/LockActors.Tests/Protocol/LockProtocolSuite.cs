@@ -9,6 +9,7 @@ using LockActors.Storage;
 using LockActors.TestServers.Backends;
 using Xunit;
 using Xunit.Abstractions;
+using LockActors.TestServers.Actors;
 
 namespace LockActors.Tests.Protocol;
 
@@ -18,7 +19,7 @@ namespace LockActors.Tests.Protocol;
 /// </summary>
 public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
 {
-    private readonly List<ActorSystem> _otherSystems = [];
+    private readonly OtherSystems _otherSystems = new();
 
     protected LockProtocolSuite(StoreUnderTest store, ITestOutputHelper output)
         : base(SystemConfig(store), output: output)
@@ -42,18 +43,12 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
     /// <summary>A second, independent actor system on the same store: it behaves like another process.</summary>
     protected LockActorsExtension OtherProcess()
     {
-        var system = ActorSystem.Create("other-" + _otherSystems.Count, SystemConfig(Store));
-        _otherSystems.Add(system);
-        return LockActorsExtension.Get(system);
+        return LockActorsExtension.Get(_otherSystems.Start("other-" + _otherSystems.Count, SystemConfig(Store)));
     }
 
     protected override void AfterAll()
     {
-        foreach (var system in _otherSystems)
-        {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        }
-
+        _otherSystems.TerminateAll();
         base.AfterAll();
     }
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Amazon.S3;
 
-namespace LockActors.S3.Tests;
+namespace LockActors.TestServers.S3;
 
 /// <summary>
 /// Test double: an AWS-like S3 endpoint in front of Ceph RGW 16.2. It adds what AWS does and RGW does not, with AWS's

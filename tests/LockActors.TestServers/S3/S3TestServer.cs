@@ -2,11 +2,14 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using LockActors.S3;
-using LockActors.TestServers;
+using LockActors.Storage;
 
-namespace LockActors.S3.Tests;
+namespace LockActors.TestServers.S3;
 
-/// <summary>The Ceph RGW (and s3rver) started by tests/servers/ceph-rgw.sh; missing server → loud failure.</summary>
+/// <summary>
+/// The Ceph RGW (and s3rver) started by tests/servers/ceph-rgw.sh, the one way every test reaches it: endpoint,
+/// credentials, HOCON, stores and raw clients. A missing server is a loud failure, never a silent pass.
+/// </summary>
 internal static class S3TestServer
 {
     private const string Server = "Ceph RGW (tests/servers/ceph-rgw.sh)";
@@ -18,6 +21,18 @@ internal static class S3TestServer
     public static string SecretKey => TestEnvironment.Require("LOCKACTORS_S3_SECRET_KEY", Server);
 
     public static string Bucket => TestEnvironment.Require("LOCKACTORS_S3_BUCKET", Server);
+
+    /// <summary>The <c>lock-actors.stores.s3</c> block for <paramref name="serviceUrl"/> (default: <see cref="Endpoint"/>) with the test credentials.</summary>
+    public static string Hocon(string? serviceUrl = null, string extra = "") => $$"""
+        lock-actors.stores.s3 {
+          provider = "LockActors.S3.S3LockStoreProvider, LockActors.S3"
+          service-url = "{{serviceUrl ?? Endpoint}}"
+          force-path-style = on
+          access-key = "{{AccessKey}}"
+          secret-key = "{{SecretKey}}"
+          {{extra}}
+        }
+        """;
 
     public static string S3rverEndpoint => TestEnvironment.Require("LOCKACTORS_S3RVER_ENDPOINT", "npm s3rver (tests/servers/ceph-rgw.sh)");
 
