@@ -173,11 +173,5 @@ public sealed record LockActorsSettings
 
     private static string DefaultOwnerId() => $"{Environment.MachineName}/{Environment.ProcessId}";
 
-    private static Config LoadReference()
-    {
-        using var stream = typeof(LockActorsSettings).Assembly.GetManifestResourceStream("LockActors.reference.conf")
-            ?? throw new InvalidOperationException("The embedded LockActors reference.conf is missing.");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
+    private static Config LoadReference() => EmbeddedHocon.Load(typeof(LockActorsSettings), "LockActors.reference.conf");
 }

@@ -36,12 +36,6 @@ public abstract class LockStoreProvider
     /// <param name="assemblyOf">A type in the assembly that embeds the resource.</param>
     /// <param name="resourceName">The resource's logical name.</param>
     /// <param name="path">The section to return, for example <c>lock-actors.stores.s3</c>.</param>
-    protected static Config LoadEmbedded(Type assemblyOf, string resourceName, string path)
-    {
-        ArgumentNullException.ThrowIfNull(assemblyOf);
-        using var stream = assemblyOf.Assembly.GetManifestResourceStream(resourceName)
-            ?? throw new InvalidOperationException($"The embedded resource '{resourceName}' is missing from {assemblyOf.Assembly.GetName().Name}.");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd()).GetConfig(path);
-    }
+    protected static Config LoadEmbedded(Type assemblyOf, string resourceName, string path) =>
+        EmbeddedHocon.Load(assemblyOf, resourceName).GetConfig(path);
 }
