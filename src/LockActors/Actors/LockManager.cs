@@ -3,6 +3,7 @@ using Akka.Event;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Actors;
 
@@ -37,6 +38,7 @@ public sealed partial class LockManager : ReceiveActor
     private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
+    private readonly Dictionary<(ILockStore Store, string Scheme), ILockStore> _instrumented = new();
 
     private LockManager(LockActorsSettings settings, LockStoreRegistry stores)
     {
@@ -85,11 +87,11 @@ public sealed partial class LockManager : ReceiveActor
     {
         if (_shutdown is not null && command is Acquire)
         {
-            sender.Tell(new Status.Failure(new LockSystemShuttingDownException(command.Target)));
+            Refuse(command, null, new LockSystemShuttingDownException(command.Target), sender);
             return;
         }
 
-        LockTarget target;
+        LockTarget? target = null;
         ILockStore store;
         try
         {
@@ -99,7 +101,7 @@ public sealed partial class LockManager : ReceiveActor
         }
         catch (Exception e) when (e is LockException or ArgumentException)
         {
-            sender.Tell(new Status.Failure(e));
+            Refuse(command, target is not null && _stores.Supports(target.Scheme) ? target.Scheme : null, e, sender);
             return;
         }
 
@@ -110,6 +112,17 @@ public sealed partial class LockManager : ReceiveActor
         }
 
         ChildFor(target, store).Tell(command, sender);
+    }
+
+    /// <summary>Answers a command refused before it reached a target actor; a refused acquire is counted (scheme only when it has a store).</summary>
+    private static void Refuse(ILockCommand command, string? scheme, Exception error, IActorRef sender)
+    {
+        if (command is Acquire)
+        {
+            LockMetrics.AcquireFailed(scheme, System.Diagnostics.Stopwatch.GetTimestamp(), error);
+        }
+
+        sender.Tell(new Status.Failure(error));
     }
 
     private void Validate(ILockCommand command, LockTarget target, ILockStore store)
@@ -172,11 +185,22 @@ public sealed partial class LockManager : ReceiveActor
             return child;
         }
 
-        child = Context.ActorOf(TargetLockActor.Props(target, store, _settings, _instanceId), ChildName(target));
+        child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
         Context.Watch(child);
         _children[target.Normalized] = child;
         _targetsByChild[child] = target.Normalized;
         return child;
+    }
+
+    /// <summary>The store as target actors see it: measured in one place for every backend (<see cref="InstrumentedLockStore"/>).</summary>
+    private ILockStore Instrumented(ILockStore store, string scheme)
+    {
+        if (!_instrumented.TryGetValue((store, scheme), out var instrumented))
+        {
+            _instrumented[(store, scheme)] = instrumented = InstrumentedLockStore.Wrap(store, scheme);
+        }
+
+        return instrumented;
     }
 
     private void BeginPassivation(IActorRef child)

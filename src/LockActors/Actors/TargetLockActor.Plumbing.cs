@@ -4,6 +4,7 @@ using Akka.Event;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Actors;
 
@@ -230,6 +231,7 @@ internal sealed partial class TargetLockActor
         {
             Log.Debug("Requester of {0} on {1} is gone; withdrawing its request", waiter.Request.RequestId, _target);
             Remove(waiter);
+            LockMetrics.AcquireAbandoned(_target.Scheme, waiter.QueuedAt);
         }
 
         // An Ask's temporary actor dies right after its grant is delivered; only a real owner actor takes the lock with it.
@@ -322,13 +324,14 @@ internal sealed partial class TargetLockActor
         if (_holder is { } held)
         {
             const string reason = "the lock actor stopped; the lock is no longer renewed";
+            EndHolding(held, LockLossCause.ActorStopped);
             held.Lease.MarkLost(reason, LockLossCause.ActorStopped);
             TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason) { Cause = LockLossCause.ActorStopped });
         }
 
         foreach (var waiter in _waiters)
         {
-            waiter.Requester.Tell(new Status.Failure(new StoreUnavailableException($"The lock actor for '{_target}' stopped before the request was served.")));
+            Answer(waiter, new StoreUnavailableException($"The lock actor for '{_target}' stopped before the request was served."));
         }
     }
 

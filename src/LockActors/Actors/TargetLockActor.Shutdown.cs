@@ -36,6 +36,7 @@ internal sealed partial class TargetLockActor
         if (_holder is { } held)
         {
             _holder = null;
+            EndHolding(held, LockLossCause.Shutdown);
             StopLeaseTimers();
             held.Lease.MarkLost(ShutdownReason, LockLossCause.Shutdown);
             TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, ShutdownReason) { Cause = LockLossCause.Shutdown });
@@ -66,7 +67,7 @@ internal sealed partial class TargetLockActor
     {
         if (_shuttingDown)
         {
-            requester.Tell(new Status.Failure(new LockSystemShuttingDownException(_target.Normalized)));
+            Refuse(requester, new LockSystemShuttingDownException(_target.Normalized));
         }
 
         return _shuttingDown;

@@ -22,7 +22,8 @@ internal sealed partial class TargetLockActor
     private sealed record Inspecting(Waiter Waiter, int Attempt) : Step("inspecting");
 
     /// <summary>A compare-and-swap over a stale sidecar, a released tombstone, or one of this actor's own abandoned sidecars.</summary>
-    private sealed record TakingOver(Waiter Waiter, Grant Grant, SidecarVersion Expected) : Step("taking over");
+    /// <remarks><paramref name="Stale"/>: the sidecar was judged stale (a takeover that is counted and traced), not a tombstone or our own.</remarks>
+    private sealed record TakingOver(Waiter Waiter, Grant Grant, SidecarVersion Expected, bool Stale) : Step("taking over");
 
     /// <summary>A renewal (compare-and-swap on the holder's own version) of the local holder's sidecar.</summary>
     private sealed record Renewing(Grant Held, Grant Renewed) : Step("renewing");
@@ -62,6 +63,9 @@ internal sealed partial class TargetLockActor
         public TimeSpan Ttl => Metadata.Ttl;
 
         public long Token => Metadata.FencingToken;
+
+        /// <summary>When the grant was handed out (monotonic timestamp; 0 until then): its hold time counts from here.</summary>
+        public long HeldSince { get; init; }
     }
 
     /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>

@@ -4,6 +4,7 @@ using Akka.Event;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Actors;
 
@@ -139,13 +140,13 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         var waits = request.WaitTimeout is { } wait && (wait > TimeSpan.Zero || LockLimits.IsInfinite(wait));
         if ((_holder is not null || _step is Releasing or HandingOver) && !waits)
         {
-            requester.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, _holder?.Metadata)));
+            Refuse(requester, new LockAlreadyHeldException(_target.Normalized, _holder?.Metadata));
             return;
         }
 
         if (_waiters.Count >= _settings.MaxWaitersPerTarget)
         {
-            requester.Tell(new Status.Failure(new LockQueueFullException(_target.Normalized, _settings.MaxWaitersPerTarget)));
+            Refuse(requester, new LockQueueFullException(_target.Normalized, _settings.MaxWaitersPerTarget));
             return;
         }
 
@@ -302,7 +303,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             {
                 // The stale holder may have been handed up to token + ttl before its first renewal (see FencingTokens).
                 Log.Info("Taking over stale lock on {0} (age {1}, holder {2})", _target, snapshot.Age, holder?.LockId ?? "corrupt sidecar");
-                TakeOver(waiter, snapshot.Version, holder is null ? _lastToken : FencingTokens.CoveredBy(holder.FencingToken, holder.Ttl));
+                TakeOver(waiter, snapshot.Version, holder is null ? _lastToken : FencingTokens.CoveredBy(holder.FencingToken, holder.Ttl), stale: true);
                 return;
             }
         }
@@ -316,7 +317,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         WaitForRemoteHolder(holder, stale ? null : Staleness.TimeUntilStale(snapshot.Age, ttl, _store.Capabilities.ClockResolution, _settings.StaleGrace));
     }
 
-    private void TakeOver(Waiter waiter, SidecarVersion expected, long? tokenFloor = null)
+    private void TakeOver(Waiter waiter, SidecarVersion expected, long? tokenFloor = null, bool stale = false)
     {
         if (_shuttingDown)
         {
@@ -325,7 +326,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
         if (NewGrant(waiter, tokenFloor) is { } grant)
         {
-            Run(new TakingOver(waiter, grant, expected), ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, expected, ct));
+            Run(new TakingOver(waiter, grant, expected, stale), ct => _store.TryReplaceAsync(_target.Sidecar, grant.Encoded, expected, ct));
         }
     }
 
@@ -333,14 +334,21 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         if (error is not null)
         {
+            if (!IsUnknownOutcome(error))
+            {
+                TakeoverEnded(step, TelemetryNames.TakeoverOutcomes.Error, error); // an unknown outcome is settled by the re-read
+            }
+
             AfterFailedWrite(step, error, () => FailOrRetry(step.Waiter, error));
         }
         else if (version is { } v)
         {
+            TakeoverEnded(step, TelemetryNames.TakeoverOutcomes.Taken, null);
             Granted(step.Waiter, step.Grant with { Version = v });
         }
         else
         {
+            TakeoverEnded(step, TelemetryNames.TakeoverOutcomes.Refused, null);
             Inspect(step.Waiter, attempt: 1); // someone else renewed or took it first: judge again
         }
     }
@@ -396,10 +404,10 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
 
         _ownSidecars.Remove(grant.LockId);
-        _holder = grant;
+        _holder = grant = StartHolding(grant);
         ScheduleRenewal(grant);
         WatchParty(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
-        waiter.Requester.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
+        Answer(waiter, new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
         FailNonWaiting(grant.Metadata);
     }
 
@@ -421,7 +429,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         if (Remove(waiter))
         {
-            waiter.Requester.Tell(new Status.Failure(error));
+            Answer(waiter, error);
         }
     }
 
@@ -430,7 +438,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         foreach (var waiter in _waiters.Where(w => !w.Waits).ToArray())
         {
             Remove(waiter);
-            waiter.Requester.Tell(new Status.Failure(new LockAlreadyHeldException(_target.Normalized, holder)));
+            Answer(waiter, new LockAlreadyHeldException(_target.Normalized, holder));
         }
     }
 
@@ -444,7 +452,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
         var waited = Stopwatch.GetElapsedTime(waiter.QueuedAt);
         // Held by a grant of this very actor system: the caller is most likely waiting on its own undisposed handle.
-        waiter.Requester.Tell(new Status.Failure(reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError, _holder?.Metadata)));
+        Answer(waiter, reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError, _holder?.Metadata));
     }
 
     private bool Remove(Waiter waiter)
@@ -484,10 +492,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
         if (version is { } v)
         {
+            LockMetrics.HeartbeatConfirmed(_target.Scheme);
             Confirmed(step.Renewed with { Version = v });
         }
         else
         {
+            LockMetrics.HeartbeatFailed(_target.Scheme, error);
             // Refused, or unknown: our own earlier renewal may have landed late. Re-read before declaring anything.
             Run(new Recovering(step), ct => _store.ReadAsync(_target.Sidecar, ct));
             if (error is not null)
@@ -535,6 +545,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         Log.Warning("Lock {0} on {1} lost: {2}", held.LockId, _target, reason);
         _holder = null;
+        EndHolding(held, cause);
         StopLeaseTimers();
         held.Lease.MarkLost(reason, cause);
         TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason) { Cause = cause });
@@ -549,6 +560,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     private void ReleaseHeld(Grant held, Release release, IActorRef releaser)
     {
         _holder = null;
+        EndHolding(held, null);
         StopLeaseTimers();
         held.Lease.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
         var next = _waiters.FirstOrDefault(w => w.Waits);
@@ -668,6 +680,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 Granted(c.Waiter, Created(c.Grant, snapshot.Version));
                 break;
             case TakingOver t when error is null && snapshot is not null && Names(t.Grant.LockId):
+                TakeoverEnded(t, TelemetryNames.TakeoverOutcomes.Taken, null); // the write with an unknown outcome had landed
                 Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
                 break;
             case Creating c:
@@ -675,6 +688,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
                 ContinueAfterUnconfirmedWrite(c.Waiter, snapshot, error);
                 break;
             case TakingOver t:
+                TakeoverEnded(t, TelemetryNames.TakeoverOutcomes.Error, error ?? new StoreUnavailableException($"The takeover of '{_target}' was not confirmed: the sidecar does not name it."));
                 RememberUnconfirmed(t.Grant);
                 ContinueAfterUnconfirmedWrite(t.Waiter, snapshot, error);
                 break;

@@ -4,6 +4,7 @@ using LockActors.Actors;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Client;
 
@@ -184,7 +185,24 @@ public sealed class LockClient : ILockClient
             ? Task.FromException<LockInfo>(new LockSystemShuttingDownException(target))
             : _manager.AskAsync<LockInfo>(new GetLockInfo(target), target, _settings.StoreOperationTimeout + AskSlack, cancellationToken);
 
+    /// <summary>One acquire, traced as a <c>lockactors.acquire</c> span from the call to the answer (the whole wait the caller sees).</summary>
     private async Task<LockHandle> RequestAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var span = LockSpans.StartAcquire(target);
+        try
+        {
+            var handle = await RequestUntracedAsync(target, options, wait, cancellationToken).ConfigureAwait(false);
+            LockSpans.Granted(span, handle.Grant);
+            return handle;
+        }
+        catch (Exception e)
+        {
+            LockSpans.AcquireFailed(span, e);
+            throw;
+        }
+    }
+
+    private async Task<LockHandle> RequestUntracedAsync(string target, LockOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (_shutdown.IsShuttingDown)
         {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using LockActors.Messages;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Client;
 
@@ -136,9 +137,20 @@ public sealed class LockHandle : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Sends the release, traced as a <c>lockactors.release</c> span.</summary>
     private async Task SendReleaseAsync()
     {
-        await _manager.AskAsync<LockReleased>(new Release(Target, LockId), Target, _operationTimeout).ConfigureAwait(false);
+        using var span = LockSpans.StartRelease(Grant);
+        try
+        {
+            await _manager.AskAsync<LockReleased>(new Release(Target, LockId), Target, _operationTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LockSpans.Failed(span, e);
+            throw;
+        }
+
         _onFinished(this);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 
 namespace LockActors.Messages;
@@ -47,4 +48,11 @@ public sealed record Acquire(string Target, TimeSpan? Ttl = null) : ILockCommand
 
     /// <summary>Who is told <see cref="LockLost"/>; null = the sender of this message.</summary>
     public IActorRef? NotifyLost { get; init; }
+
+    /// <summary>
+    /// The span current where the request was created (<c>LockClient</c>'s acquire span, or the caller's own): the
+    /// parent of the takeover span the lock actor records for it. A tracing hint only: a serializer that drops it loses
+    /// nothing else.
+    /// </summary>
+    internal ActivityContext TraceParent { get; init; } = Activity.Current?.Context ?? default;
 }

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Akka.Actor;
+using LockActors.Messages;
+using LockActors.Telemetry;
+
+namespace LockActors.Actors;
+
+/// <summary>
+/// What <see cref="TargetLockActor"/> reports to the <c>LockActors</c> meter and activity source: every answer to an
+/// acquire goes through <see cref="Answer(Waiter, LockGranted)"/>, <see cref="Answer(Waiter, Exception)"/> or
+/// <see cref="Refuse"/>, and every hold starts in <see cref="StartHolding"/> and ends in <see cref="EndHolding"/>, so each
+/// request is counted once and the held-locks count returns to zero.
+/// </summary>
+internal sealed partial class TargetLockActor
+{
+    /// <summary>Hands <paramref name="granted"/> to the waiter.</summary>
+    private void Answer(Waiter waiter, LockGranted granted)
+    {
+        LockMetrics.AcquireGranted(_target.Scheme, waiter.QueuedAt);
+        waiter.Requester.Tell(granted);
+    }
+
+    /// <summary>Fails the waiter's acquire with <paramref name="error"/>.</summary>
+    private void Answer(Waiter waiter, Exception error)
+    {
+        LockMetrics.AcquireFailed(_target.Scheme, waiter.QueuedAt, error);
+        waiter.Requester.Tell(new Status.Failure(error));
+    }
+
+    /// <summary>Fails an acquire that was never queued.</summary>
+    private void Refuse(IActorRef requester, Exception error)
+    {
+        LockMetrics.AcquireFailed(_target.Scheme, Stopwatch.GetTimestamp(), error);
+        requester.Tell(new Status.Failure(error));
+    }
+
+    /// <summary>The grant as it is handed out: held from now on.</summary>
+    private Grant StartHolding(Grant grant)
+    {
+        LockMetrics.HoldStarted(_target.Scheme);
+        return grant with { HeldSince = Stopwatch.GetTimestamp() };
+    }
+
+    /// <summary>The holder gave the lock up (<paramref name="lostBy"/> null) or lost it.</summary>
+    private void EndHolding(Grant held, LockLossCause? lostBy) => LockMetrics.HoldEnded(_target.Scheme, held.HeldSince, lostBy);
+
+    /// <summary>A takeover's write settled: counted and traced when it replaced a stale sidecar.</summary>
+    private void TakeoverEnded(TakingOver step, string outcome, Exception? error)
+    {
+        if (!step.Stale)
+        {
+            return;
+        }
+
+        if (outcome == TelemetryNames.TakeoverOutcomes.Taken)
+        {
+            LockMetrics.StaleTakeover(_target.Scheme);
+        }
+
+        LockSpans.Takeover(step.Waiter.Request.TraceParent, _target.Normalized, _target.Scheme, step.Grant.Token, step.Grant.ConfirmedSentAt, outcome, error);
+    }
+}
