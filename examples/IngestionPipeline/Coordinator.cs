@@ -56,6 +56,11 @@ internal static class Coordinator
             info.ArgumentList.Add(argument);
         }
 
+        if (options.Metrics)
+        {
+            info.ArgumentList.Add("--metrics");
+        }
+
         return Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");
     }
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace IngestionPipeline;
 
 /// <summary>Command-line options shared by the coordinator and its workers.</summary>
-internal sealed record PipelineOptions(int Files, int Workers, string Directory, int? WorkerId, TimeSpan WorkPerFile)
+internal sealed record PipelineOptions(int Files, int Workers, string Directory, int? WorkerId, TimeSpan WorkPerFile, bool Metrics)
 {
     public string Inbox => Path.Combine(Directory, "inbox");
 
@@ -18,6 +18,7 @@ internal sealed record PipelineOptions(int Files, int Workers, string Directory,
         var work = TimeSpan.FromMilliseconds(1);
         string? dir = null;
         int? workerId = null;
+        var metrics = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -28,7 +29,8 @@ internal sealed record PipelineOptions(int Files, int Workers, string Directory,
                 case "--dir": dir = Next(); break;
                 case "--work-ms": work = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--worker": workerId = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option {args[i]} (use --files N --workers N --dir PATH --work-ms N)");
+                case "--metrics": metrics = true; break;
+                default: throw new ArgumentException($"unknown option {args[i]} (use --files N --workers N --dir PATH --work-ms N --metrics)");
             }
         }
 
@@ -38,6 +40,6 @@ internal sealed record PipelineOptions(int Files, int Workers, string Directory,
         }
 
         dir ??= System.IO.Directory.CreateTempSubdirectory("lockactors-ingest-").FullName;
-        return new PipelineOptions(files, workers, Path.GetFullPath(dir), workerId, work);
+        return new PipelineOptions(files, workers, Path.GetFullPath(dir), workerId, work, metrics);
     }
 }

@@ -4,7 +4,9 @@ using IngestionPipeline;
 // that claim files with locks, process them and move them to archive/, and a summary proving that every
 // file was processed exactly once.
 //
-//   dotnet run --project examples/IngestionPipeline -- [--files 2000] [--workers 4] [--dir <folder>]
+//   dotnet run --project examples/IngestionPipeline -- [--files 2000] [--workers 4] [--dir <folder>] [--metrics]
+//
+// --metrics: each worker prints the LockActors metrics at the end, through OpenTelemetry's console exporter.
 var options = PipelineOptions.Parse(args);
 return options.WorkerId is { } id
     ? await Worker.RunAsync(options, id)

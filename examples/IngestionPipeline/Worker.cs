@@ -24,6 +24,8 @@ internal static class Worker
               stores.file.root = "{{options.Directory}}"
             }
             """);
+        // Subscribed before the first lock: the meter's instruments are published when LockActors first uses them.
+        var metrics = options.Metrics ? WorkerMetrics.Start() : null;
         using var system = ActorSystem.Create($"ingest-worker-{id}", config);
         var locks = LockActorsExtension.Get(system).Client;
         var random = new Random(id * 7919);
@@ -61,6 +63,7 @@ internal static class Worker
 
         await log.FlushAsync();
         Console.WriteLine($"worker {id}: processed {processed}");
+        WorkerMetrics.Print(metrics, id);
         await system.Terminate();
         return 0;
     }
