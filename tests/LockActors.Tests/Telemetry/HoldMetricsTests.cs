@@ -27,6 +27,22 @@ public sealed class HoldMetricsTests(ITestOutputHelper output) : TelemetryTestKi
     }
 
     [Fact]
+    public async Task A_hold_that_survives_an_actor_restart_is_counted_once()
+    {
+        var target = NewTarget();
+        var handle = await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        Locks.Manager.Tell(new LockActors.Actors.CrashForTest(target, "injected failure"));
+        await MetricsRecorder.Eventually(() => Metrics.Sum("lockactors.heartbeats", SchemeTag) >= 1, Ttl * 4, "a renewal by the restarted actor");
+        Assert.Equal(1, Metrics.Observe("lockactors.locks.held"));
+        await handle.ReleaseAsync();
+
+        Assert.Equal(0, Metrics.Observe("lockactors.locks.held"));
+        Assert.Single(Metrics.Of("lockactors.lock.hold.duration"));
+        Assert.Equal(1, Metrics.Sum("lockactors.acquire.attempts", SchemeTag));
+        Assert.Empty(Metrics.Of("lockactors.locks.lost"));
+    }
+
+    [Fact]
     public async Task Heartbeats_are_counted_while_a_lock_is_held()
     {
         await using var handle = await Locks.Client.AcquireAsync(NewTarget(), new LockOptions { Ttl = Ttl });
