@@ -50,6 +50,13 @@ public sealed record Acquire(string Target, TimeSpan? Ttl = null) : ILockCommand
     public IActorRef? NotifyLost { get; init; }
 
     /// <summary>
+    /// How often this lock renews its lease; null = <c>lock-actors.heartbeat-interval</c> (by default TTL / 3). Must be
+    /// positive and at most half the trusted lease, TTL·(1 − <c>lease-safety-margin</c>) / 2, so that one renewal can fail
+    /// and the next still lands in time; otherwise the request fails with <see cref="InvalidLockRequestException"/>.
+    /// </summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
+
+    /// <summary>
     /// The span current where the request was created (<c>LockClient</c>'s acquire span, or the caller's own): the
     /// parent of the takeover span the lock actor records for it. A tracing hint only: a serializer that drops it loses
     /// nothing else.
