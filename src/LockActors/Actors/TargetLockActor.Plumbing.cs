@@ -324,9 +324,9 @@ internal sealed partial class TargetLockActor
         if (_holder is { } held)
         {
             const string reason = "the lock actor stopped; the lock is no longer renewed";
-            EndHolding(held, LockLossCause.ActorStopped);
             held.Lease.MarkLost(reason, LockLossCause.ActorStopped);
             TellOwner(held.Owner, new LockLost(_target.Normalized, held.LockId, reason) { Cause = LockLossCause.ActorStopped });
+            EndHolding(held, LockLossCause.ActorStopped);
         }
 
         foreach (var waiter in _waiters)

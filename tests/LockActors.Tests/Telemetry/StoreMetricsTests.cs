@@ -48,13 +48,15 @@ public sealed class StoreMetricsTests(ITestOutputHelper output) : TelemetryTestK
         var create = Assert.Single(Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "try_create")));
         Assert.Equal(unavailable, create.Tag("error.type"));
         Assert.Single(Metrics.Of(Duration, ("lockactors.store.primitive", "try_create"), ("error.type", unavailable)));
-        Assert.Single(Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read"), ("error.type", unavailable)));
+        Assert.NotEmpty(Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read"), ("error.type", unavailable)));
 
         // A read that hangs is cancelled by the actor's store-operation timeout: counted as the cancellation it ends with.
+        // (Counted from here: the first target's actor may still re-read to clean up its unconfirmed create.)
+        var before = Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read")).Count;
         Store.Every(StorePrimitive.Read, StoreFault.Hang());
         await Assert.ThrowsAsync<LockActors.Storage.StoreUnavailableException>(() => Locks.Client.GetInfoAsync(NewTarget()));
         Store.ClearFaults();
-        await MetricsRecorder.Eventually(() => Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read")).Count == 2, TimeSpan.FromSeconds(5), "the hung read is counted");
+        await MetricsRecorder.Eventually(() => Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read")).Count > before, TimeSpan.FromSeconds(5), "the hung read is counted");
         // Its type is the cancellation's, or the fault's own error when the test released the hung call first.
         Assert.All(Metrics.Of("lockactors.store.errors", ("lockactors.store.primitive", "read")), m => Assert.NotNull(m.Tag("error.type")));
     }
