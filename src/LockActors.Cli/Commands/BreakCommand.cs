@@ -28,15 +28,22 @@ internal static class BreakCommand
         CommandAction.Set(command, async (context, parse, cancellationToken) =>
         {
             var target = LockTarget.Parse(parse.GetValue(uri)!);
-            var state = await context.Inspector.InspectAsync(target, cancellationToken).ConfigureAwait(false);
             var console = context.Console;
+            if (context.Inspector.StoreFor(target.Scheme) is ILockStoreWarmUp warmUp)
+            {
+                // Connect and probe before the read, so the compare-and-swap follows it closely.
+                await warmUp.PrepareAsync(target.Sidecar, cancellationToken).ConfigureAwait(false);
+            }
+
+            var state = await context.Inspector.InspectAsync(target, cancellationToken).ConfigureAwait(false);
             if (state.IsFree)
             {
                 await console.Out.WriteLineAsync($"{target}: not locked; nothing to break").ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
-            if (!state.IsStale)
+            var live = !state.IsStale;
+            if (live)
             {
                 if (!parse.GetValue(force))
                 {
@@ -50,12 +57,8 @@ internal static class BreakCommand
                 }
             }
 
-            if (!await BreakAsync(context, state, cancellationToken).ConfigureAwait(false))
-            {
-                throw new CliFailure(ExitCodes.Held, $"{target} changed since it was read (renewed, released or taken over); nothing was broken");
-            }
-
-            await console.Out.WriteLineAsync($"broke {state.Status} lock on {target}: {LockStateText.Holder(state)}").ConfigureAwait(false);
+            var broken = await BreakAsync(context, state, live, cancellationToken).ConfigureAwait(false);
+            await console.Out.WriteLineAsync($"broke {broken.Status} lock on {target}: {LockStateText.Holder(broken)}").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
@@ -64,8 +67,34 @@ internal static class BreakCommand
     private static string StaleIn(LockState state) =>
         state.StaleIn is { } left ? $" (stale in {Durations.Format(left)} unless renewed)" : " (it never goes stale: TTL 0)";
 
-    /// <summary>The compare-and-swap on the version read; false when the sidecar moved on since.</summary>
-    private static async Task<bool> BreakAsync(CliContext context, LockState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// The compare-and-swap on the version read. A forced break of a live lock may meet the holder's renewal in between:
+    /// the same grant (lock id) that was confirmed is then read again and broken at its new version, a few times at most;
+    /// any other change (released, taken over, no longer stale) stops with nothing broken.
+    /// </summary>
+    private static async Task<LockState> BreakAsync(CliContext context, LockState state, bool live, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await TryBreakAsync(context, state, cancellationToken).ConfigureAwait(false))
+            {
+                return state;
+            }
+
+            var now = await context.Inspector.InspectAsync(state.Target, cancellationToken).ConfigureAwait(false);
+            var sameGrant = live && !now.IsFree && now.Holder is { } h && h.LockId == state.Holder?.LockId;
+            if (!sameGrant || attempt == MaxForcedAttempts)
+            {
+                throw new CliFailure(ExitCodes.Held, $"{state.Target} changed since it was read ({(now.IsFree ? "released" : "renewed or taken over")}); nothing was broken");
+            }
+
+            state = now;
+        }
+    }
+
+    private const int MaxForcedAttempts = 5;
+
+    private static async Task<bool> TryBreakAsync(CliContext context, LockState state, CancellationToken cancellationToken)
     {
         var store = context.Inspector.StoreFor(state.Target.Scheme);
         var key = state.Target.Sidecar;
