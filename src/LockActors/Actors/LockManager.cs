@@ -149,7 +149,16 @@ public sealed partial class LockManager : ReceiveActor
                 $"a TTL of {effectiveTtl} is too short for a store whose clock resolution is {store.Capabilities.ClockResolution}");
         }
 
-        if (!_settings.HeartbeatFits(effectiveTtl))
+        if (acquire.HeartbeatInterval is { } heartbeat)
+        {
+            var latest = _settings.TrustedLeaseFor(effectiveTtl) / 2;
+            if (heartbeat <= TimeSpan.Zero || heartbeat > latest)
+            {
+                throw new InvalidLockRequestException(target.Normalized,
+                    $"the heartbeat interval must be positive and at most half the trusted lease, TTL * (1 - lease-safety-margin) / 2 = {latest} for a TTL of {effectiveTtl}, not {heartbeat}");
+            }
+        }
+        else if (!_settings.HeartbeatFits(effectiveTtl))
         {
             throw new InvalidLockRequestException(target.Normalized, _settings.HeartbeatMisfit(effectiveTtl));
         }

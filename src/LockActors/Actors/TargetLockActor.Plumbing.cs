@@ -181,7 +181,7 @@ internal sealed partial class TargetLockActor
             token);
         var sentAt = Stopwatch.GetTimestamp();
         var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(waiter.Ttl)));
-        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt);
+        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt, _settings.HeartbeatFor(waiter.Ttl, waiter.Request.HeartbeatInterval));
     }
 
     /// <summary>The same grant with new metadata, about to be sent now.</summary>
@@ -194,14 +194,14 @@ internal sealed partial class TargetLockActor
 
     private void ScheduleRenewal(Grant grant)
     {
-        var due = grant.ConfirmedSentAt + ToTicks(_settings.HeartbeatFor(grant.Ttl)) - Stopwatch.GetTimestamp();
+        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - Stopwatch.GetTimestamp();
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
         CheckLease();
     }
 
     private void RetryRenewalSoon()
     {
-        var interval = _settings.HeartbeatFor(_holder?.Ttl ?? _settings.DefaultTtl);
+        var interval = _holder?.Heartbeat ?? _settings.HeartbeatFor(_settings.DefaultTtl);
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, TimeSpan.FromTicks(Math.Min(interval.Ticks / 2, TimeSpan.TicksPerSecond)));
         CheckLease();
     }
