@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using LockActors.Storage.Backends;
 
@@ -37,7 +38,7 @@ namespace LockActors.Gcs;
 /// Real GCS also limits mutations of one object name to about one per second; bursts beyond that get 429 and are
 /// retried as above.</para>
 /// </remarks>
-public sealed class GcsLockStore : ILockStore
+public sealed class GcsLockStore : ILockStore, ILockStoreListing
 {
     private const int MaxReadRounds = 5;
     private readonly GcsWire _wire;
@@ -171,6 +172,43 @@ public sealed class GcsLockStore : ILockStore
         }
 
         throw new StoreUnavailableException($"'{key}' changed under every one of {MaxReadRounds} consecutive reads; giving up.");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The JSON API's object listing by name prefix, page by page; transient failures are retried as reads are.</remarks>
+    public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Scheme != "gs")
+        {
+            throw new InvalidLockTargetException(prefix.Normalized, "the GCS store only lists gs:// prefixes");
+        }
+
+        var bucket = prefix.Authority;
+        var anchor = prefix.Anchor;
+        string? pageToken = null;
+        do
+        {
+            var budget = new RetryBudget(Settings.Retry, _clock, $"GCS listing of '{prefix}'");
+            var token = pageToken;
+            var page = await budget.ReadAsync(() => _wire.ListPageAsync(anchor, bucket, prefix.Path.TrimStart('/'), token, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
+            if (page is null)
+            {
+                yield break; // a 404 that is not the bucket's: nothing there
+            }
+
+            foreach (var name in page.Names)
+            {
+                if (prefix.SidecarAt("/" + name) is { } key)
+                {
+                    yield return key;
+                }
+            }
+
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken is not null);
     }
 
     /// <summary>Disposes the owned <see cref="HttpClient"/>.</summary>

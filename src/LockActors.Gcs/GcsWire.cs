@@ -9,6 +9,9 @@ namespace LockActors.Gcs;
 /// <summary>The object resource fields the store uses, with the server's <c>Date</c> of the reply.</summary>
 internal sealed record GcsObjectInfo(long Generation, DateTimeOffset Updated, long Size, string? Md5Base64, DateTimeOffset? ServerDate = null);
 
+/// <summary>One page of an object listing: the names, and the token of the next page (null on the last).</summary>
+internal sealed record GcsListPage(IReadOnlyList<string> Names, string? NextPageToken);
+
 /// <summary>Object bytes with the generation (<c>x-goog-generation</c>), Last-Modified and <c>Date</c> of the same reply, when sent.</summary>
 internal sealed record GcsMedia(byte[] Content, long? Generation, DateTimeOffset? LastModified, DateTimeOffset? ServerDate);
 
@@ -75,6 +78,16 @@ internal sealed class GcsWire(HttpClient http, GcsStoreSettings settings, StoreR
                 var bytes = await ReadBoundedAsync(response, ct).ConfigureAwait(false);
                 return new GcsMedia(bytes, current, response.Content.Headers.LastModified, response.Headers.Date);
             },
+            cancellationToken).ConfigureAwait(false));
+
+    /// <summary>One page of the object names under <paramref name="prefix"/> and the token of the next page, if any (a missing bucket names <c>anchor</c>).</summary>
+    public async Task<ReadResult<GcsListPage>> ListPageAsync(SidecarKey anchor, string bucket, string prefix, string? pageToken, CancellationToken cancellationToken) =>
+        ReadResultOf(await SendAsync(
+            anchor,
+            bucket,
+            () => new HttpRequestMessage(HttpMethod.Get,
+                $"{_base}/storage/v1/b/{Escape(bucket)}/o?prefix={Escape(prefix)}" + (pageToken is null ? string.Empty : "&pageToken=" + Escape(pageToken))),
+            ParseListAsync,
             cancellationToken).ConfigureAwait(false));
 
     /// <summary>Delete, conditional on <paramref name="ifGenerationMatch"/>.</summary>
@@ -218,6 +231,28 @@ internal sealed class GcsWire(HttpClient http, GcsStoreSettings settings, StoreR
             {
                 // A hostile or broken reply (not JSON, missing or out-of-range fields) is an unusable store, never an untyped crash.
                 throw new StoreUnavailableException($"Google Cloud Storage returned an unusable object resource: {e.Message}", e);
+            }
+        }
+    }
+
+    private static async Task<GcsListPage> ParseListAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var root = doc.RootElement;
+                var names = root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array
+                    ? items.EnumerateArray().Select(item => item.GetProperty("name").GetString() ?? string.Empty).ToArray()
+                    : [];
+                var next = root.TryGetProperty("nextPageToken", out var token) ? token.GetString() : null;
+                return new GcsListPage(names, string.IsNullOrEmpty(next) ? null : next);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new StoreUnavailableException($"Google Cloud Storage returned an unusable object listing: {e.Message}", e);
             }
         }
     }

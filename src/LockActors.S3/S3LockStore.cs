@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -43,7 +44,7 @@ namespace LockActors.S3;
 /// (<see cref="S3ProbeMode"/>) and refuses to write with <see cref="StoreNotSafeException"/> when conditional writes
 /// are not enforced.</para>
 /// </remarks>
-public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
+public sealed class S3LockStore : ILockStore, ILockStoreWarmUp, ILockStoreListing
 {
     private readonly S3StoreSettings _settings;
     private readonly Action<string> _warn;
@@ -154,6 +155,36 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp
             // A stale holder's release can only overwrite its own version: a newer lock makes the CAS fail.
             : await ResolveAsync(key, ConditionalWriteKind.Replace, expected, S3Tombstone.Create(_clock.GetUtcNow()), profile, cancellationToken).ConfigureAwait(false);
         return resolution.Won;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>ListObjectsV2 by key prefix, page by page (one request per 1000 names). Released tombstones are named
+    /// too (they read as absent).</remarks>
+    public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Scheme != "s3")
+        {
+            throw new InvalidLockTargetException(prefix.Normalized, "the S3 store only lists s3:// prefixes");
+        }
+
+        var bucket = prefix.Authority;
+        var anchor = prefix.Anchor;
+        string? continuation = null;
+        do
+        {
+            var (names, next) = await _wire.ListPageAsync(anchor, bucket, prefix.Path.TrimStart('/'), continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var name in names)
+            {
+                if (prefix.SidecarAt("/" + name) is { } key)
+                {
+                    yield return key;
+                }
+            }
+
+            continuation = next;
+        }
+        while (continuation is not null);
     }
 
     /// <inheritdoc />

@@ -142,6 +142,23 @@ internal sealed class S3Wire(IAmazonS3 client, string endpointName)
         }
     }
 
+    /// <summary>One page of the object names under <paramref name="prefix"/> (ListObjectsV2) and the token of the next page, if any (a missing bucket names <c>anchor</c>).</summary>
+    public async Task<(IReadOnlyList<string> Names, string? Next)> ListPageAsync(
+        SidecarKey anchor, string bucket, string prefix, string? continuation, CancellationToken ct)
+    {
+        try
+        {
+            var (response, _) = await SendAsync(() => client.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = continuation }, ct)).ConfigureAwait(false);
+            var names = response.S3Objects?.Select(o => o.Key).ToArray() ?? [];
+            return (names, response.IsTruncated == true ? response.NextContinuationToken : null);
+        }
+        catch (Exception e) when (Classify(e, ct) is var kind && kind != S3Failure.Fatal)
+        {
+            throw Translate(kind is S3Failure.KeyNotFound ? S3Failure.BucketNotFound : kind, e, anchor, bucket);
+        }
+    }
+
     /// <summary>
     /// One SDK call, re-sent once when the endpoint refused it for its signing time (this host's clock is off from the
     /// server's). The AWS SDK records the endpoint's clock offset from every response's <c>Date</c>, refusals included

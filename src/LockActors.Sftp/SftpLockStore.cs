@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LockActors.Storage.Backends;
 
 namespace LockActors.Sftp;
@@ -19,7 +20,7 @@ namespace LockActors.Sftp;
 /// concurrent one, server clocks stepped back, file systems without hard links) and request costs are described in
 /// the package README (<c>src/LockActors.Sftp/README.md</c>).</para>
 /// </remarks>
-public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp
+public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreListing
 {
     private readonly SftpStoreSettings _settings;
     private readonly SftpConnectionPool _pool;
@@ -183,6 +184,25 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp
                 await guard.ReleaseAsync().ConfigureAwait(false);
             }
         }, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Walks the prefix's folder and the subfolders that can hold matches, one READDIR exchange per folder,
+    /// on the pooled connection; symbolic links and special files are skipped, never followed.</remarks>
+    public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Scheme != "sftp")
+        {
+            throw new InvalidLockTargetException(prefix.Normalized, "the SFTP store only lists sftp:// prefixes");
+        }
+
+        var found = await _sessions.RunAsync(prefix.Anchor, session => SftpListing.SidecarsAsync(session.Wire.Client, prefix, session.Token), cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var key in found)
+        {
+            yield return key;
+        }
+    }
 
     /// <summary>Closes every pooled connection.</summary>
     public ValueTask DisposeAsync() => _pool.DisposeAsync();

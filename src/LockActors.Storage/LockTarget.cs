@@ -43,6 +43,16 @@ public sealed class LockTarget : IEquatable<LockTarget>
     /// <summary>Parses and normalises <paramref name="uri"/>, or throws <see cref="InvalidLockTargetException"/>.</summary>
     public static LockTarget Parse(string uri)
     {
+        var (normalized, path) = Normalize(uri, prefixAllowed: false);
+        return new LockTarget(new Uri(normalized), normalized, path);
+    }
+
+    /// <summary>
+    /// Validates and normalises <paramref name="uri"/> as <see cref="Parse(string)"/> does; with
+    /// <paramref name="prefixAllowed"/> the path may also be <c>/</c> or end with <c>/</c> (a listing prefix).
+    /// </summary>
+    internal static (string Normalized, string Path) Normalize(string uri, bool prefixAllowed)
+    {
         ArgumentNullException.ThrowIfNull(uri);
         if (uri.Length == 0 || uri.Length > 4096)
         {
@@ -86,7 +96,7 @@ public sealed class LockTarget : IEquatable<LockTarget>
             path = CollapseSlashes(path);
         }
 
-        if (path.Length <= 1 || path.EndsWith('/'))
+        if (!prefixAllowed && (path.Length <= 1 || path.EndsWith('/')))
         {
             throw new InvalidLockTargetException(uri, "the path must name a file, not a directory");
         }
@@ -110,7 +120,7 @@ public sealed class LockTarget : IEquatable<LockTarget>
         var userInfo = parsed.UserInfo.Length > 0 ? Uri.EscapeDataString(Uri.UnescapeDataString(parsed.UserInfo)) + "@" : string.Empty;
         var normalized = new StringBuilder(scheme.Length + authority.Length + path.Length + 8)
             .Append(scheme).Append("://").Append(userInfo).Append(authority).Append(EscapePath(path)).ToString();
-        return new LockTarget(new Uri(normalized), normalized, path);
+        return (normalized, path);
     }
 
     /// <summary>Like <see cref="Parse(string)"/> but returns false instead of throwing.</summary>
@@ -184,7 +194,8 @@ public sealed class LockTarget : IEquatable<LockTarget>
         return path;
     }
 
-    private static string EscapePath(string path)
+    /// <summary>The path as it appears in a normalised URI: each segment percent-encoded.</summary>
+    internal static string EscapePath(string path)
     {
         var segments = path.Split('/');
         for (var i = 0; i < segments.Length; i++)

@@ -8,7 +8,7 @@ namespace LockActors.Storage.Tests.Conformance;
 /// The storage contract every <see cref="ILockStore"/> must honour. Each backend runs this suite unchanged
 /// through a small subclass that says how to build the store and where targets live.
 /// </summary>
-public abstract class LockStoreConformanceTests : IAsyncLifetime
+public abstract partial class LockStoreConformanceTests : IAsyncLifetime
 {
     /// <summary>Concurrent racers per race test (the contract asks for at least 32).</summary>
     protected virtual int Racers => 32;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -30,7 +31,7 @@ namespace LockActors.Storage.Stores.File;
 /// ENAMETOOLONG → <see cref="InvalidLockTargetException"/>, ELOOP/EISDIR/ENXIO on the sidecar →
 /// <see cref="SidecarNotRegularFileException"/>, anything else → <see cref="StoreUnavailableException"/>).</para>
 /// </remarks>
-public sealed class FileLockStore : ILockStore
+public sealed class FileLockStore : ILockStore, ILockStoreListing
 {
     private const string TempPrefix = ".lockactors-";
     private readonly FileStoreSettings _settings;
@@ -88,6 +89,30 @@ public sealed class FileLockStore : ILockStore
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    /// <remarks>Walks the prefix's folder and its subfolders on a pool thread; symbolic links (to files or folders) and
+    /// special files are skipped, folders it may not read are skipped too.</remarks>
+    public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Scheme != "file")
+        {
+            throw new InvalidLockTargetException(prefix.Normalized, "the file store only lists file:// prefixes");
+        }
+
+        if (_root is not null && !prefix.Path.StartsWith(_root, StringComparison.Ordinal) && !_root.StartsWith(prefix.Path, StringComparison.Ordinal))
+        {
+            throw new InvalidLockTargetException(prefix.Normalized, $"it is outside the configured file store root '{_root}'");
+        }
+
+        var found = await Task.Run(() => FileListing.Sidecars(prefix, _root), cancellationToken).ConfigureAwait(false);
+        foreach (var key in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return key;
+        }
+    }
 
     /// <summary>The local path of a sidecar, checked against the configured root.</summary>
     internal string PathOf(SidecarKey key)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace LockActors.Storage.Stores.Memory;
 
@@ -8,7 +9,7 @@ namespace LockActors.Storage.Stores.Memory;
 /// (<see cref="ConcurrentDictionary{TKey,TValue}.TryUpdate"/> / <c>TryRemove(KeyValuePair)</c> on entry identity).
 /// Visible only inside this process; use it for tests and for coordination between actor systems of one process.
 /// </summary>
-public sealed class MemoryLockStore : ILockStore
+public sealed class MemoryLockStore : ILockStore, ILockStoreListing
 {
     private static long s_nextVersion;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -84,6 +85,26 @@ public sealed class MemoryLockStore : ILockStore
             _entries.TryGetValue(name, out var current)
             && current.Version == expected
             && _entries.TryRemove(new KeyValuePair<string, Entry>(name, current)));
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var origin = $"{prefix.Scheme}://{prefix.Authority}";
+        var found = _entries.Keys
+            .Where(name => name.StartsWith(origin + "/", StringComparison.Ordinal))
+            .Select(name => LockTarget.TryParse(name[..^SidecarLimits.Suffix.Length], out var target, out _) ? prefix.SidecarAt(target!.Sidecar.Path) : null)
+            .OfType<SidecarKey>()
+            .OrderBy(key => key.Path, StringComparer.Ordinal)
+            .ToArray();
+        foreach (var key in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return key;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <summary>Writes raw bytes, bypassing every check (tests use it to plant corrupt sidecars).</summary>
