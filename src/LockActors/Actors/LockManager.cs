@@ -50,6 +50,7 @@ public sealed partial class LockManager : ReceiveActor
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
         Receive<DeadLetter>(OnDeadLetter);
+        Receive<RerouteDead>(r => Route(r.Command, r.Sender));
         Receive<ShutDownLocks>(_ => BeginShutdown(Sender));
         Receive<TargetShutDown>(done => OnTargetShutDown(done.Child));
         Receive<ShutdownDeadline>(_ => FinishShutdown());
@@ -74,14 +75,26 @@ public sealed partial class LockManager : ReceiveActor
 
     private void Route(ILockCommand command) => Route(command, Sender);
 
-    /// <summary>A grant nobody received (rule 10: every grant has a reachable owner): its target actor releases it.</summary>
+    /// <summary>
+    /// A grant nobody received (rule 10: every grant has a reachable owner): its target actor releases it. A command
+    /// routed to a target actor that had just stopped (stopped from outside, before this manager saw its
+    /// <see cref="Terminated"/>) is routed again, to a fresh actor, instead of being lost and leaving its caller to time out.
+    /// </summary>
     private void OnDeadLetter(DeadLetter letter)
     {
         if (letter.Message is LockGranted granted && !granted.Lease.IsEnded)
         {
             Route(new AbandonedGrant(granted.Target, granted.LockId, "the grant could not be delivered: its requester had given up"), ActorRefs.Nobody);
         }
+        else if (letter.Message is ILockCommand command && letter.Recipient.Path.Parent.Equals(Self.Path))
+        {
+            // Behind the child's Terminated, which the dead child's watch has already queued: the route finds it gone.
+            Self.Tell(new RerouteDead(command, letter.Sender));
+        }
     }
+
+    /// <summary>A command that reached a stopped target actor, to route again.</summary>
+    private sealed record RerouteDead(ILockCommand Command, IActorRef Sender);
 
     private void Route(ILockCommand command, IActorRef sender)
     {

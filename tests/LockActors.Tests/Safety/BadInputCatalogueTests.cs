@@ -320,6 +320,20 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : MemStoreS
     }
 
     [Fact]
+    public async Task A_request_racing_the_stop_of_its_target_actor_is_answered_not_lost()
+    {
+        // The request reaches the manager before the stopped child's Terminated: it must be routed again, not dropped.
+        for (var i = 0; i < 20; i++)
+        {
+            var target = NewTarget();
+            await (await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl })).DisposeAsync();
+            var child = await Sys.ActorSelection("/system/lock-actors/" + LockActors.Actors.LockManager.ChildName(LockTarget.Parse(target))).ResolveOne(HangLimit);
+            Sys.Stop(child);
+            await using var again = await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    [Fact]
     public async Task Dispose_after_the_actor_system_terminated_does_not_throw()
     {
         var system = ActorSystem.Create("terminated-" + Guid.NewGuid().ToString("N")[..6],
