@@ -17,8 +17,10 @@ public sealed class ClusterNodes : IAsyncDisposable
 {
     /// <summary>The cluster HOCON of every node (loopback only; fast failure detection for tests).</summary>
     public const string ClusterHocon = """
-        akka.loglevel = INFO
+        akka.loglevel = WARNING
         akka.actor.provider = cluster
+        akka.coordinated-shutdown.phases.cluster-exiting.timeout = 2s
+        akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = 3s
         akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
         akka.cluster.downing-provider-class = ""
         akka.cluster.sharding.distributed-data.durable.keys = []

@@ -44,7 +44,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         Receive<Release>(release => OnRelease(release, Sender));
         Receive<GetLockInfo>(info => SendCommand(info, Sender));
         Receive<AbandonedGrant>(abandoned => OnRelease(new Release(abandoned.Target, abandoned.LockId), ActorRefs.Nobody));
-        Receive<CrashForTest>(_ => { }); // entities live on other nodes; the local test hook does not apply
+        Receive<CrashForTest>(crash => _region.Tell(new EntityEnvelope(LockTarget.Parse(crash.Target).Normalized, crash)));
         Receive<RemoteQueued>(OnQueued);
         Receive<RemoteGranted>(OnGranted);
         Receive<LeaseConfirmed>(OnConfirmed);

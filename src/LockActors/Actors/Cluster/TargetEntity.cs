@@ -36,6 +36,7 @@ internal sealed class TargetEntity : ReceiveActor
         Receive<RemoteCommand>(OnCommand);
         Receive<HolderAlive>(OnHolderAlive);
         Receive<EntityHandOff>(_ => BeginHandOff());
+        Receive<CrashForTest>(crash => _lock.Forward(crash));
         Receive<Passivate>(_ => { }); // the shard passivates idle entities (passivate-idle-after), not the lock actor
         Receive<Terminated>(OnTerminated);
     }
