@@ -31,6 +31,8 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     private readonly Dictionary<Guid, Held> _held = new();
     private readonly Dictionary<Guid, Command> _commands = new();
     private readonly Dictionary<IActorRef, Guid> _relays = new();
+    private readonly HashSet<Guid> _acknowledged = [];
+    private static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(1);
     private ILoggingAdapter? _logger;
     private ShuttingDown? _shutdown;
 
@@ -52,6 +54,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         Receive<RemoteFailed>(OnFailed);
         Receive<RemoteReply>(OnReply);
         Receive<RemoteRequeue>(requeue => Resend(requeue.RequestId));
+        Receive<ResendUnacknowledged>(resend => ResendIfUnacknowledged(resend.Id));
         Receive<Probe>(probe => SendProbe(probe.RequestId));
         Receive<CheckHeldLease>(check => CheckLease(check.RequestId));
         Receive<Terminated>(OnTerminated);
@@ -114,6 +117,38 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
 
         _region.Tell(new EntityEnvelope(pending.Target, new RemoteAcquire(
             request.RequestId, pending.Target, request.Ttl, wait, request.OwnerId, request.OnStale?.Name, Stopwatch.GetTimestamp())));
+        AwaitAcknowledgement(request.RequestId);
+    }
+
+    /// <summary>
+    /// A request stays unacknowledged until its entity's relay exists (<see cref="RemoteQueued"/>): until then it is
+    /// sent again every <see cref="ResendInterval"/> (the entity ignores a request it already has), so a request sent
+    /// towards a node that just died reaches the shard's new home instead of hanging.
+    /// </summary>
+    private void AwaitAcknowledgement(Guid id)
+    {
+        _acknowledged.Remove(id);
+        Timers.StartPeriodicTimer("resend-" + id.ToString("N"), new ResendUnacknowledged(id), ResendInterval);
+    }
+
+    private void ResendIfUnacknowledged(Guid id)
+    {
+        if (_acknowledged.Contains(id))
+        {
+            Timers.Cancel("resend-" + id.ToString("N"));
+        }
+        else if (_pending.TryGetValue(id, out var pending))
+        {
+            Send(pending);
+        }
+        else if (_commands.TryGetValue(id, out var command))
+        {
+            _region.Tell(new EntityEnvelope(command.Target, new RemoteCommand(id, command.Request)));
+        }
+        else
+        {
+            Timers.Cancel("resend-" + id.ToString("N"));
+        }
     }
 
     private void Resend(Guid requestId)
@@ -142,7 +177,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
 
         foreach (var (requestId, held) in _held.Where(h => h.Value.LockId == release.LockId).ToArray())
         {
-            held.Grant.Lease.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
+            held.Lease?.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
             Forget(requestId, held);
         }
 
@@ -165,6 +200,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         };
         _commands[id] = new Command(normalized, target.Normalized, caller);
         _region.Tell(new EntityEnvelope(target.Normalized, new RemoteCommand(id, normalized)));
+        AwaitAcknowledgement(id);
     }
 
     private LockTarget? Resolve(ILockCommand command, IActorRef caller)
@@ -192,6 +228,8 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     {
         if (_pending.ContainsKey(queued.RequestId) || _held.ContainsKey(queued.RequestId) || _commands.ContainsKey(queued.RequestId))
         {
+            _acknowledged.Add(queued.RequestId);
+            Timers.Cancel("resend-" + queued.RequestId.ToString("N"));
             _relays[Sender] = queued.RequestId;
             Context.Watch(Sender);
         }
@@ -220,29 +258,32 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
             return;
         }
 
-        var lease = new LockLease(deadline);
-        var grant = new LockGranted(granted.Target, granted.LockId, granted.FencingToken, granted.Metadata, lease);
-        held = new Held(grant, pending.Caller, pending.Owner, Delivered: false);
+        held = new Held(granted, null, pending.Caller, pending.Owner);
         _held[granted.RequestId] = held;
         WatchOwner(pending.Owner);
-        if (Stopwatch.GetTimestamp() < deadline - ToTicks(_settings.TrustedLeaseFor(granted.Metadata.Ttl) / 2))
+        var trusted = _settings.TrustedLeaseFor(granted.Metadata.Ttl);
+        if (Stopwatch.GetTimestamp() < deadline - ToTicks(trusted / 2))
         {
-            Deliver(granted.RequestId, held);
+            Deliver(granted.RequestId, held, deadline);
         }
         else
         {
-            // Counted from the acquire's send, the lease looks short (the caller waited): ask for a fresh answer first.
+            // Counted from the acquire's send, the lease is short or over (the caller waited): the grant is handed out
+            // only with a fresh answer, and given up if none comes within a lease.
             SendProbe(granted.RequestId);
+            Timers.StartSingleTimer("lease-" + granted.RequestId.ToString("N"), new CheckHeldLease(granted.RequestId), trusted);
         }
-
-        ScheduleLeaseCheck(granted.RequestId, held);
     }
 
-    private void Deliver(Guid requestId, Held held)
+    private void Deliver(Guid requestId, Held held, long deadline)
     {
-        _held[requestId] = held with { Delivered = true };
-        held.Caller.Tell(held.Grant);
-        Timers.StartPeriodicTimer("probe-" + requestId.ToString("N"), new Probe(requestId), _settings.HeartbeatFor(held.Grant.Metadata.Ttl));
+        var wire = held.Wire;
+        var lease = new LockLease(deadline);
+        held = held with { Lease = lease };
+        _held[requestId] = held;
+        held.Caller.Tell(new LockGranted(wire.Target, wire.LockId, wire.FencingToken, wire.Metadata, lease));
+        Timers.StartPeriodicTimer("probe-" + requestId.ToString("N"), new Probe(requestId), _settings.HeartbeatFor(wire.Metadata.Ttl));
+        ScheduleLeaseCheck(requestId, held);
     }
 
     private void OnConfirmed(LeaseConfirmed confirmed)
@@ -255,13 +296,15 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
 
     private void Extend(Guid requestId, Held held, long deadline)
     {
-        held.Grant.Lease.Extend(deadline);
-        if (!held.Delivered && held.Grant.Lease.CheckLease())
+        if (held.Lease is { } lease)
         {
-            Deliver(requestId, held);
+            lease.Extend(deadline);
+            ScheduleLeaseCheck(requestId, held);
         }
-
-        ScheduleLeaseCheck(requestId, held);
+        else if (Stopwatch.GetTimestamp() < deadline)
+        {
+            Deliver(requestId, held, deadline);
+        }
     }
 
     private void OnFailed(RemoteFailed failed)
@@ -298,14 +341,14 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     {
         if (_held.TryGetValue(requestId, out var held))
         {
-            var grant = held.Grant;
+            var grant = held.Wire;
             _region.Tell(new EntityEnvelope(grant.Target, new HolderAlive(requestId, grant.Target, grant.LockId, grant.Metadata, Stopwatch.GetTimestamp())));
         }
     }
 
     private void ScheduleLeaseCheck(Guid requestId, Held held)
     {
-        var left = held.Grant.Lease.Remaining;
+        var left = held.Lease?.Remaining ?? TimeSpan.Zero;
         Timers.StartSingleTimer("lease-" + requestId.ToString("N"), new CheckHeldLease(requestId), left + TimeSpan.FromMilliseconds(1));
     }
 
@@ -313,7 +356,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     {
         if (_held.TryGetValue(requestId, out var held))
         {
-            if (held.Grant.Lease.CheckLease())
+            if (held.Lease?.CheckLease() == true)
             {
                 ScheduleLeaseCheck(requestId, held);
             }
@@ -333,8 +376,8 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         }
 
         Forget(requestId, held);
-        var grant = held.Grant;
-        grant.Lease.MarkLost(reason, cause);
+        var grant = held.Wire;
+        held.Lease?.MarkLost(reason, cause);
         if (!held.Delivered)
         {
             held.Caller.Tell(new Status.Failure(new StoreUnavailableException($"The lock on '{grant.Target}' was lost before it could be handed out: {reason}")));
@@ -399,6 +442,11 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
             else if (_commands.TryGetValue(requestId, out var command))
             {
                 _region.Tell(new EntityEnvelope(command.Target, new RemoteCommand(requestId, command.Request)));
+                AwaitAcknowledgement(requestId);
+            }
+            else
+            {
+                _acknowledged.Remove(requestId);
             }
 
             return;
@@ -406,9 +454,9 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
 
         foreach (var (id, held) in _held.Where(h => h.Value.Owner.Equals(terminated.ActorRef)).ToArray())
         {
-            held.Grant.Lease.EndReleased();
+            held.Lease?.EndReleased();
             Forget(id, held);
-            ReleaseUnwanted(held.Grant.Target, held.LockId, "its owner actor stopped");
+            ReleaseUnwanted(held.Target, held.LockId, "its owner actor stopped");
         }
     }
 
@@ -419,7 +467,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         {
             foreach (var (id, held) in _held.Where(h => h.Value.LockId == granted.LockId).ToArray())
             {
-                held.Grant.Lease.EndReleased();
+                held.Lease?.EndReleased();
                 Forget(id, held);
             }
 
@@ -449,13 +497,13 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         foreach (var (id, held) in _held.ToArray())
         {
             Forget(id, held);
-            held.Grant.Lease.MarkLost(reason, LockLossCause.Shutdown);
-            TellOwner(held.Owner, new LockLost(held.Grant.Target, held.LockId, reason) { Cause = LockLossCause.Shutdown });
+            held.Lease?.MarkLost(reason, LockLossCause.Shutdown);
+            TellOwner(held.Owner, new LockLost(held.Target, held.LockId, reason) { Cause = LockLossCause.Shutdown });
             var release = Guid.NewGuid();
-            var command = new Release(held.Grant.Target, held.LockId);
-            _commands[release] = new Command(command, held.Grant.Target, Self);
+            var command = new Release(held.Target, held.LockId);
+            _commands[release] = new Command(command, held.Target, Self);
             _shutdown.Releases.Add(release);
-            _region.Tell(new EntityEnvelope(held.Grant.Target, new RemoteCommand(release, command)));
+            _region.Tell(new EntityEnvelope(held.Target, new RemoteCommand(release, command)));
         }
 
         Timers.StartSingleTimer("shutdown", ShutdownDeadline.Instance, _settings.ShutdownReleaseTimeout);
@@ -491,9 +539,14 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
 
     private sealed record Pending(Acquire Request, string Target, IActorRef Caller, IActorRef Owner, long StartedAt);
 
-    private sealed record Held(LockGranted Grant, IActorRef Caller, IActorRef Owner, bool Delivered)
+    /// <summary>A grant of this node's caller; <paramref name="Lease"/> is the caller's copy, null until it is handed out.</summary>
+    private sealed record Held(RemoteGranted Wire, LockLease? Lease, IActorRef Caller, IActorRef Owner)
     {
-        public string LockId => Grant.LockId;
+        public string LockId => Wire.LockId;
+
+        public string Target => Wire.Target;
+
+        public bool Delivered => Lease is not null;
     }
 
     private sealed record Command(ILockCommand Request, string Target, IActorRef Caller);
@@ -504,6 +557,8 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     }
 
     private sealed record Probe(Guid RequestId);
+
+    private sealed record ResendUnacknowledged(Guid Id);
 
     private sealed record CheckHeldLease(Guid RequestId);
 

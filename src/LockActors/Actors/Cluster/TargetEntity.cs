@@ -70,6 +70,11 @@ internal sealed class TargetEntity : ReceiveActor
 
     private void OnCommand(RemoteCommand command)
     {
+        if (_relays.ContainsKey(command.CorrelationId))
+        {
+            return; // sent again before its acknowledgement arrived: already in hand
+        }
+
         var relay = StartRelay(command.CorrelationId, 0, isAcquire: false);
         _lock.Tell(command.Command, relay);
     }
