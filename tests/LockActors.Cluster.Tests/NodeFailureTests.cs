@@ -100,6 +100,41 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         Assert.True(next.FencingToken > held.FencingToken);
     }
 
+    [Fact]
+    public async Task When_the_holders_node_is_downed_the_waiter_gets_the_lock_before_the_ttl_runs_out()
+    {
+        await using var cluster = new ClusterNodes();
+        await cluster.StartAsync(2);
+        var victim = cluster.Start(Crashable);
+        await ClusterNodes.WaitUntilAsync(() => AkkaCluster.Get(cluster.Nodes[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 3, "3 nodes up");
+        var ttl = TimeSpan.FromSeconds(20);
+
+        // A target whose entity does not run on the victim, held by the victim's caller.
+        string target;
+        LockHandle held;
+        while (true)
+        {
+            target = ClusterNodes.NewTarget();
+            held = await LockActorsExtension.Get(victim).Client.AcquireAsync(target, new LockOptions { Ttl = ttl });
+            if (!(await EntityIdsOnAsync(victim)).Contains(LockTarget.Parse(target).Normalized))
+            {
+                break;
+            }
+
+            await held.ReleaseAsync();
+        }
+
+        var waiting = LockActorsExtension.Get(cluster.Nodes[1]).Client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(30) });
+        var address = AkkaCluster.Get(victim).SelfAddress;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await victim.Terminate(); // like kill -9: no leave, no release
+        AkkaCluster.Get(cluster.Nodes[0]).Down(address);
+        await using var next = await waiting;
+        output.WriteLine($"the waiter got the lock {watch.Elapsed.TotalSeconds:F1} s after the holder's node died (TTL {ttl.TotalSeconds} s)");
+        Assert.True(watch.Elapsed < ttl / 2, "the grant was not released when the holder's node was downed");
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
+
     private static async Task<int> EntitiesOnAsync(ActorSystem node) => (await EntityIdsOnAsync(node)).Count;
 
     private static async Task<HashSet<string>> EntityIdsOnAsync(ActorSystem node)
