@@ -30,8 +30,8 @@ namespace LockActors.Coordination;
 /// <c>heartbeat-timeout * (1 - lock-actors.lease-safety-margin)</c>, before any other owner may take it.</item>
 /// <item><see cref="Release"/> removes the sidecar only if it is still this grant's (a compare-and-swap on its
 /// version); it completes with false when the lease was not held.</item>
-/// <item>The TTL is <c>heartbeat-timeout</c>; renewals run at <c>lock-actors.heartbeat-interval</c> (by default
-/// TTL / 3). <c>heartbeat-interval</c> of the lease section is only checked by Akka.</item>
+/// <item>The TTL is <c>heartbeat-timeout</c>; renewals run every <c>heartbeat-interval</c> of the lease section, shortened
+/// to half the trusted lease, <c>heartbeat-timeout * (1 - lock-actors.lease-safety-margin) / 2</c>, when it is longer.</item>
 /// <item>Only the consumer releases a lease. LockActors' own release of held locks at shutdown (phase
 /// <c>service-stop</c>) leaves leases alone: it runs before a singleton is handed over or a shard stops, and would let
 /// another node start one while this node's still runs. A lease its consumer did not release expires after
@@ -58,7 +58,7 @@ public sealed class LockActorsLease : Lease
     {
         ArgumentNullException.ThrowIfNull(system);
         system.Settings.InjectTopLevelFallback(DefaultConfig);
-        _config = LockActorsLeaseConfig.From(settings);
+        _config = LockActorsLeaseConfig.From(settings, LockActorsExtension.Get(system).Settings);
         var scheme = LockTarget.Parse(_config.Target).Scheme;
         if (!LockActorsExtension.Get(system).Stores.Supports(scheme))
         {
@@ -201,6 +201,7 @@ public sealed class LockActorsLease : Lease
             OwnerId = Settings.OwnerName,
             OnStale = StalePolicy.TakeOver,
             NotifyLost = ActorRefs.Nobody, // the lease learns of a loss from the grant's LockLease
+            HeartbeatInterval = _config.HeartbeatInterval,
         };
         var reply = _locks.Manager.Ask<LockGranted>(request, _locks.ReplyTimeout);
         try

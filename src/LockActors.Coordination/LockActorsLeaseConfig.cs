@@ -6,11 +6,14 @@ namespace LockActors.Coordination;
 /// <param name="Target">The lease's target URI: <c>lease-root</c> followed by the safe name (<see cref="LeaseTargetName"/>).</param>
 /// <param name="Ttl">The sidecar's TTL: <c>heartbeat-timeout</c>.</param>
 /// <param name="OperationTimeout">The longest <see cref="Lease.Acquire()"/> or <see cref="Lease.Release"/> waits: <c>lease-operation-timeout</c>.</param>
-internal sealed record LockActorsLeaseConfig(string Target, TimeSpan Ttl, TimeSpan OperationTimeout)
+/// <param name="HeartbeatInterval">
+/// How often the lease renews: <c>heartbeat-interval</c>, shortened to half the trusted lease when it is longer.
+/// </param>
+internal sealed record LockActorsLeaseConfig(string Target, TimeSpan Ttl, TimeSpan OperationTimeout, TimeSpan HeartbeatInterval)
 {
     /// <summary>Reads and checks <paramref name="settings"/>.</summary>
     /// <exception cref="LockConfigurationException">A value is missing or out of range; the key is named.</exception>
-    public static LockActorsLeaseConfig From(LeaseSettings settings)
+    public static LockActorsLeaseConfig From(LeaseSettings settings, LockActors.Configuration.LockActorsSettings locks)
     {
         var root = settings.LeaseConfig.GetString("lease-root", string.Empty) ?? string.Empty;
         if (root.Length == 0)
@@ -40,6 +43,13 @@ internal sealed record LockActorsLeaseConfig(string Target, TimeSpan Ttl, TimeSp
             throw new LockConfigurationException("lease-operation-timeout", $"lease-operation-timeout must be positive, not {timeouts.OperationTimeout}");
         }
 
-        return new LockActorsLeaseConfig(target, timeouts.HeartbeatTimeout, timeouts.OperationTimeout);
+        if (timeouts.HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new LockConfigurationException("heartbeat-interval", $"heartbeat-interval must be positive, not {timeouts.HeartbeatInterval}");
+        }
+
+        var latest = locks.TrustedLeaseFor(timeouts.HeartbeatTimeout) / 2;
+        var heartbeat = timeouts.HeartbeatInterval < latest ? timeouts.HeartbeatInterval : latest;
+        return new LockActorsLeaseConfig(target, timeouts.HeartbeatTimeout, timeouts.OperationTimeout, heartbeat);
     }
 }

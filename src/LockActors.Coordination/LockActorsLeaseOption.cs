@@ -34,7 +34,7 @@ public sealed class LockActorsLeaseOption : LeaseOptionBase
     /// <summary>The lease's TTL: how long a crashed holder keeps it (<c>heartbeat-timeout</c>).</summary>
     public TimeSpan? HeartbeatTimeout { get; set; }
 
-    /// <summary>Must stay below half of <see cref="HeartbeatTimeout"/> (<c>heartbeat-interval</c>; renewals follow <c>lock-actors.heartbeat-interval</c>).</summary>
+    /// <summary>How often the lease renews (<c>heartbeat-interval</c>); must stay below half of <see cref="HeartbeatTimeout"/>.</summary>
     public TimeSpan? HeartbeatInterval { get; set; }
 
     /// <summary>How long an acquire or release waits before failing with an unknown outcome (<c>lease-operation-timeout</c>).</summary>

@@ -17,7 +17,7 @@ using LockActors.Benchmarks.Scenarios;
 
 const string Usage = """
     usage: dotnet run -c Release --project tests/LockActors.Benchmarks -- <scenario> [--runs N] [--smoke] [--out DIR]
-      scenarios: p1 p2 p3 p4 p5 latency all (= p1..p5 + latency), micro (BenchmarkDotNet)
+      scenarios: p1 p2 p3 p4 p5 latency p7 scaling all (= all of these), micro (BenchmarkDotNet)
       --runs N   measured runs per figure (default 3; 1 with --smoke)
       --smoke    tiny sizes, no external servers: a few seconds, for CI
       --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
@@ -32,6 +32,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 }
 
 var verb = args[0].ToLowerInvariant();
+if (verb == "p2-trace")
+{
+    // tests/perf/p2-syscalls.sh: p2-trace <lib|raw> <ops>
+    await P2File.TraceAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var smoke = args.Contains("--smoke");
 var runs = smoke ? 1 : 3;
 string? outDir = null;
@@ -69,7 +76,7 @@ if (verb == "micro")
 var scenarios = new (string Name, Func<Options, Results, Task> Run)[]
 {
     ("p1", P1FanOut.RunAsync), ("p2", P2File.RunAsync), ("p3", P3Requests.RunAsync),
-    ("p4", P4Contention.RunAsync), ("p5", P5Memory.RunAsync), ("latency", StoreLatency.RunAsync),
+    ("p4", P4Contention.RunAsync), ("p5", P5Memory.RunAsync), ("latency", StoreLatency.RunAsync), ("p7", P7NetworkFanOut.RunAsync), ("scaling", ScalingCurves.RunAsync),
 };
 var selected = verb == "all" ? scenarios : scenarios.Where(s => s.Name == verb).ToArray();
 if (selected.Length == 0)

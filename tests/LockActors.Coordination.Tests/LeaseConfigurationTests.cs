@@ -42,6 +42,43 @@ public sealed class LeaseConfigurationTests
         }
     }
 
+    [Fact]
+    public async Task Lease_renews_at_the_heartbeat_interval_of_its_section()
+    {
+        // A 60 s TTL would renew every 20 s at LockActors' own default cadence; the section asks for 200 ms.
+        var config = ConfigurationFactory.ParseString("""
+            akka.coordination.lease.lock-actors {
+              lease-root = "mem://leases/heartbeat/"
+              heartbeat-timeout = 60s
+              heartbeat-interval = 200ms
+            }
+            lock-actors.stores.mem.scope = system
+            """).WithFallback(LockActorsLease.DefaultConfig);
+        var system = ActorSystem.Create("lease-heartbeat", config);
+        try
+        {
+            var lease = (LockActorsLease)LeaseProvider.Get(system).GetLease("renewing", LockActorsLease.ConfigPath, "owner");
+            Assert.True(await lease.Acquire());
+            var client = LockActorsExtension.Get(system).Client;
+            var first = (await client.GetInfoAsync(lease.Target)).Metadata!.HeartbeatAt;
+            var renewals = 0;
+            var last = first;
+            for (var i = 0; i < 30 && renewals < 3; i++)
+            {
+                await Task.Delay(100);
+                var now = (await client.GetInfoAsync(lease.Target)).Metadata!.HeartbeatAt;
+                renewals += now > last ? 1 : 0;
+                last = now;
+            }
+
+            Assert.True(renewals >= 3, $"expected at least 3 renewals within 3 s at a 200 ms heartbeat-interval, saw {renewals}");
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     [Theory]
     [InlineData("", "lease-root")]
     [InlineData("mem://leases/no-slash", "lease-root")]

@@ -47,7 +47,16 @@ internal static class LockRequestValidator
                 $"a TTL of {effectiveTtl} is too short for a store whose clock resolution is {store.Capabilities.ClockResolution}");
         }
 
-        if (!settings.HeartbeatFits(effectiveTtl))
+        if (acquire.HeartbeatInterval is { } heartbeat)
+        {
+            var latest = settings.TrustedLeaseFor(effectiveTtl) / 2;
+            if (heartbeat <= TimeSpan.Zero || heartbeat > latest)
+            {
+                throw new InvalidLockRequestException(target.Normalized,
+                    $"the heartbeat interval must be positive and at most half the trusted lease, TTL * (1 - lease-safety-margin) / 2 = {latest} for a TTL of {effectiveTtl}, not {heartbeat}");
+            }
+        }
+        else if (!settings.HeartbeatFits(effectiveTtl))
         {
             throw new InvalidLockRequestException(target.Normalized, settings.HeartbeatMisfit(effectiveTtl));
         }

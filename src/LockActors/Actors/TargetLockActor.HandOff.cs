@@ -70,7 +70,8 @@ internal sealed partial class TargetLockActor
             var metadata = holder.WithHeartbeat(DateTimeOffset.UtcNow);
             var sentAt = Stopwatch.GetTimestamp();
             var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(holder.Ttl)));
-            var renewed = new Grant(metadata, LockMetadataCodec.Encode(metadata), snapshot.Version, step.Adopt.Owner, lease, sentAt);
+            // The renewal interval the holder asked for is not in the sidecar: an adopted grant renews at the configured one.
+            var renewed = new Grant(metadata, LockMetadataCodec.Encode(metadata), snapshot.Version, step.Adopt.Owner, lease, sentAt, _settings.HeartbeatFor(holder.Ttl));
             var expected = snapshot.Version;
             Run(step with { Renewed = renewed }, ct => _store.TryReplaceAsync(_target.Sidecar, renewed.Encoded, expected, ct));
         }

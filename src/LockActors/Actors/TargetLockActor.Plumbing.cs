@@ -171,17 +171,28 @@ internal sealed partial class TargetLockActor
 
         var now = DateTimeOffset.UtcNow;
         var metadata = new LockMetadata(
-            $"{_instanceId}-{Guid.NewGuid():N}",
+            $"{_instanceId}-{NewLockIdSuffix():N}",
             waiter.Request.OwnerId ?? _settings.OwnerId,
             HostName,
-            Environment.ProcessId,
+            ProcessId,
             now,
             now,
             waiter.Ttl,
             token);
         var sentAt = Stopwatch.GetTimestamp();
         var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(waiter.Ttl)));
-        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt);
+        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt, _settings.HeartbeatFor(waiter.Ttl, waiter.Request.HeartbeatInterval));
+    }
+
+    /// <summary>
+    /// 128 random bits from the process's shared generator (seeded once from the OS): unique like a GUID, without
+    /// <see cref="Guid.NewGuid"/>'s read of the kernel's random source on every grant. Lock ids are not secrets.
+    /// </summary>
+    private static Guid NewLockIdSuffix()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        return new Guid(bytes);
     }
 
     /// <summary>The same grant with new metadata, about to be sent now.</summary>
@@ -194,14 +205,14 @@ internal sealed partial class TargetLockActor
 
     private void ScheduleRenewal(Grant grant)
     {
-        var due = grant.ConfirmedSentAt + ToTicks(_settings.HeartbeatFor(grant.Ttl)) - Stopwatch.GetTimestamp();
+        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - Stopwatch.GetTimestamp();
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
         CheckLease();
     }
 
     private void RetryRenewalSoon()
     {
-        var interval = _settings.HeartbeatFor(_holder?.Ttl ?? _settings.DefaultTtl);
+        var interval = _holder?.Heartbeat ?? _settings.HeartbeatFor(_settings.DefaultTtl);
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, TimeSpan.FromTicks(Math.Min(interval.Ticks / 2, TimeSpan.TicksPerSecond)));
         CheckLease();
     }

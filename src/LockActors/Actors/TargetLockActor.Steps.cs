@@ -53,9 +53,10 @@ internal sealed partial class TargetLockActor
 
     /// <summary>
     /// A grant of this actor. <paramref name="ConfirmedSentAt"/> is when the last write that the store confirmed was
-    /// <em>sent</em> (monotonic timestamp): the lease counts from there (protocol rule 8).
+    /// <em>sent</em> (monotonic timestamp): the lease counts from there (protocol rule 8). <paramref name="Heartbeat"/>
+    /// is its renewal interval.
     /// </summary>
-    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, IActorRef Owner, LockLease Lease, long ConfirmedSentAt)
+    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, IActorRef Owner, LockLease Lease, long ConfirmedSentAt, TimeSpan Heartbeat)
     {
         public string LockId => Metadata.LockId;
 

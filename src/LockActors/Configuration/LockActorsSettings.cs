@@ -104,9 +104,13 @@ public sealed record LockActorsSettings
     /// The configured interval (or ttl / 3), but never more than half the trusted lease, ttl·(1−margin)/2: a renewal can
     /// fail once and the next still lands before the holder must declare the lease lost.
     /// </remarks>
-    public TimeSpan HeartbeatFor(TimeSpan ttl)
+    public TimeSpan HeartbeatFor(TimeSpan ttl) => HeartbeatFor(ttl, requested: null);
+
+    /// <summary>The renewal interval for a lock with <paramref name="ttl"/> that asked for <paramref name="requested"/>.</summary>
+    /// <remarks>The request's interval, else the configured one (or ttl / 3), capped as <see cref="HeartbeatFor(TimeSpan)"/>.</remarks>
+    internal TimeSpan HeartbeatFor(TimeSpan ttl, TimeSpan? requested)
     {
-        var wanted = HeartbeatInterval ?? ttl / 3;
+        var wanted = requested ?? HeartbeatInterval ?? ttl / 3;
         var latest = TrustedLeaseFor(ttl) / 2;
         return wanted < latest ? wanted : latest;
     }

@@ -47,4 +47,11 @@ public sealed record Acquire(string Target, TimeSpan? Ttl = null) : ILockCommand
 
     /// <summary>Who is told <see cref="LockLost"/>; null = the sender of this message.</summary>
     public IActorRef? NotifyLost { get; init; }
+
+    /// <summary>
+    /// How often this lock renews its lease; null = <c>lock-actors.heartbeat-interval</c> (by default TTL / 3). Must be
+    /// positive and at most half the trusted lease, TTL·(1 − <c>lease-safety-margin</c>) / 2, so that one renewal can fail
+    /// and the next still lands in time; otherwise the request fails with <see cref="InvalidLockRequestException"/>.
+    /// </summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
 }

@@ -47,6 +47,61 @@ internal static class P2File
         r.Note(Name, $"Directory: {Path.Combine(Path.GetTempPath(), "lockactors-bench")} ({DescribeFs(Path.GetTempPath())}). The sidecar JSON is {json.Length} bytes.");
     }
 
+    /// <summary>
+    /// For tests/perf/p2-syscalls.sh: 200 warm-up cycles, then <paramref name="ops"/> acquire + release cycles by one caller,
+    /// through the library (<paramref name="mode"/> = lib) or the raw loop (raw). Run under <c>strace -f -c</c> with 0 and N
+    /// ops; the difference divided by N is the syscalls per cycle.
+    /// </summary>
+    public static async Task TraceAsync(string mode, int ops)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lockactors-bench", $"p2-trace-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var json = LockMetadataCodec.Encode(new LockMetadata("0123abcd-" + Guid.NewGuid().ToString("N"), $"{Environment.MachineName}/{Environment.ProcessId}",
+                Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 1));
+            if (mode == "raw")
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    RawOnce(Path.Combine(dir, $"warm{i}.csv.lock"), json);
+                }
+
+                for (var i = 0; i < ops; i++)
+                {
+                    RawOnce(Path.Combine(dir, $"f{i}.csv.lock"), json);
+                }
+
+                return;
+            }
+
+            await using var system = LockSystem.Start("file", new FileLockStore());
+            for (var i = 0; i < 200; i++)
+            {
+                await Common.AcquireReleaseAsync(system.Manager, new Uri(Path.Combine(dir, $"warm{i}.csv")).AbsoluteUri).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < ops; i++)
+            {
+                await Common.AcquireReleaseAsync(system.Manager, new Uri(Path.Combine(dir, $"f{i}.csv")).AbsoluteUri).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void RawOnce(string path, byte[] json)
+    {
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+        {
+            stream.Write(json);
+        }
+
+        File.Delete(path);
+    }
+
     private static async Task<(double, Latency)> LibraryAsync(string dir, int n, int callers)
     {
         await using var system = LockSystem.Start("file", new FileLockStore());
@@ -60,15 +115,7 @@ internal static class P2File
 
     private static async Task<(double, Latency)> RawAsync(string dir, int n, int callers, byte[] json)
     {
-        void Once(string path)
-        {
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                stream.Write(json);
-            }
-
-            File.Delete(path);
-        }
+        void Once(string path) => RawOnce(path, json);
 
         var path = (string prefix, int i) => Path.Combine(dir, $"{prefix}{i}.csv.lock");
         await Load.RunAsync(callers, Math.Min(500, n), i =>

@@ -11,8 +11,8 @@ namespace LockActors.Coordination.Tests.Cluster;
 
 /// <summary>
 /// Cluster Sharding with <c>use-lease</c> on file:// (two nodes in this process): every shard holds its own lease,
-/// owned by the node hosting it, and no entity runs on two nodes at once. (Failover of a crashed node's shards is not
-/// covered yet.)
+/// owned by the node hosting it, and no entity runs on two nodes at once. After a node crashes, its shards start elsewhere only once
+/// their leases expired.
 /// </summary>
 public sealed class ShardingLeaseTests(ITestOutputHelper output)
 {
@@ -69,6 +69,67 @@ public sealed class ShardingLeaseTests(ITestOutputHelper output)
         Assert.All(owners, o => Assert.Contains(o, nodeOwners));
         Assert.Contains("b", running.Values);
         Assert.Equal(0, Volatile.Read(ref doubles));
+    }
+
+    [Fact]
+    public async Task Shards_of_a_crashed_node_move_only_once_their_leases_expired()
+    {
+        var root = LeaseNodes.RootFor(TestBackends.File.NewTargetUri);
+        var running = new ConcurrentDictionary<string, string>();
+        var doubles = 0;
+        await using var nodes = new LeaseNodes(root, TestBackends.File.Hocon, Ttl, extra: ClusterHocon + "\nakka.coordinated-shutdown.run-by-actor-system-terminate = off");
+        var a = nodes.Start("sharding-failover");
+        AkkaCluster.Get(a).Join(AkkaCluster.Get(a).SelfAddress);
+        var b = nodes.Start("sharding-failover");
+        AkkaCluster.Get(b).Join(AkkaCluster.Get(a).SelfAddress);
+        await WaitUntilAsync(() => AkkaCluster.Get(a).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, "both nodes are up");
+
+        IActorRef StartRegion(ActorSystem node, string name) => ClusterSharding.Get(node).Start(
+            "counter",
+            Props.Create(() => new ShardedWitness(name, running, () => Interlocked.Increment(ref doubles))),
+            ClusterShardingSettings.Create(node),
+            new Extractor());
+        var regionA = StartRegion(a, "a");
+        StartRegion(b, "b");
+        var hostedBy = new Dictionary<string, string>();
+        for (var i = 0; i < Entities; i++)
+        {
+            var id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            hostedBy[id] = await regionA.Ask<string>(new Envelope(id), TimeSpan.FromSeconds(30));
+        }
+
+        var onB = hostedBy.Where(e => e.Value == "b").Select(e => e.Key).ToList();
+        Assert.NotEmpty(onB);
+
+        // A crash: no hand-off, no lease release; b's shard leases stay on the store until their TTL runs out.
+        var addressOfB = AkkaCluster.Get(b).SelfAddress;
+        var crashedAt = DateTime.UtcNow;
+        await b.Terminate();
+        AkkaCluster.Get(a).Down(addressOfB);
+
+        var moved = new List<TimeSpan>();
+        foreach (var id in onB)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (true)
+            {
+                try
+                {
+                    Assert.Equal("a", await regionA.Ask<string>(new Envelope(id), TimeSpan.FromSeconds(2)));
+                    moved.Add(DateTime.UtcNow - crashedAt);
+                    break;
+                }
+                catch (AskTimeoutException) when (DateTime.UtcNow < deadline)
+                {
+                    // the shard is still waiting for the crashed node's lease to expire
+                }
+            }
+        }
+
+        output.WriteLine($"file:// shard failover after a crash (lease TTL {Ttl.TotalSeconds:0} s): {onB.Count} entities of b answered from a after {moved.Min().TotalSeconds:0.00}–{moved.Max().TotalSeconds:0.00} s");
+        Assert.Equal(0, Volatile.Read(ref doubles));
+        // The lease, not the cluster, decided: b's last renewal was at most TTL / 3 before the crash.
+        Assert.True(moved.Min() >= Ttl - (Ttl / 3) - TimeSpan.FromMilliseconds(500), $"a shard of b moved {moved.Min()} after the crash, before b's lease could have expired");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using LockActors.Client;
 using LockActors.Configuration;
+using LockActors.Messages;
 using Xunit;
 
 namespace LockActors.Tests.Configuration;
@@ -66,6 +67,57 @@ public sealed class HeartbeatTtlTests
             Assert.Equal(TimeSpan.FromSeconds(1) / 3, locks.Settings.HeartbeatFor(TimeSpan.FromSeconds(1)));
             await Task.Delay(1500);
             Assert.True(handle.CheckLease(), $"the lease was lost: {handle.LostReason}");
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task A_request_renews_at_its_own_heartbeat_interval_instead_of_the_configured_one()
+    {
+        var system = NewSystem("lock-actors.heartbeat-interval = 10s");
+        try
+        {
+            var locks = LockActorsExtension.Get(system);
+            var target = NewTarget();
+            var granted = await locks.Manager.Ask<LockGranted>(
+                new Acquire(target, TimeSpan.FromSeconds(60)) { HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, TimeSpan.FromSeconds(10));
+            var last = (await locks.Client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
+            var renewals = 0;
+            for (var i = 0; i < 30 && renewals < 3; i++)
+            {
+                await Task.Delay(100);
+                var now = (await locks.Client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
+                renewals += now > last ? 1 : 0;
+                last = now;
+            }
+
+            Assert.True(renewals >= 3, $"expected at least 3 renewals within 3 s at a 200 ms heartbeat, saw {renewals}");
+            await locks.Manager.Ask<LockReleased>(new Release(target, granted.LockId), TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(22_501)] // above 60 s * (1 - 0.25) / 2 = 22.5 s: a missed renewal would lose the lease
+    public async Task A_request_heartbeat_that_is_not_positive_or_leaves_no_room_for_a_missed_renewal_is_refused(int milliseconds)
+    {
+        var system = NewSystem(string.Empty);
+        try
+        {
+            var locks = LockActorsExtension.Get(system);
+            var target = NewTarget();
+            var request = new Acquire(target, TimeSpan.FromSeconds(60)) { HeartbeatInterval = TimeSpan.FromMilliseconds(milliseconds) };
+            var error = await Assert.ThrowsAsync<InvalidLockRequestException>(() => locks.Manager.Ask<LockGranted>(request, TimeSpan.FromSeconds(10)));
+            Assert.Contains("heartbeat interval", error.Message, StringComparison.Ordinal);
+            Assert.False((await locks.Client.GetInfoAsync(target)).IsHeld);
         }
         finally
         {

@@ -101,9 +101,12 @@ public sealed class FileLockStore : ILockStore
         return path;
     }
 
-    /// <summary>The private temp name used next to <paramref name="sidecarPath"/>: short and of fixed length (32 bytes).</summary>
+    /// <summary>
+    /// The private temp name used next to <paramref name="sidecarPath"/>: short and of fixed length (32 bytes), 64 random
+    /// bits from the process's shared generator (no system call; the temp file is created with O_EXCL anyway).
+    /// </summary>
     internal static string TempNameFor(string sidecarPath) =>
-        Path.Combine(Path.GetDirectoryName(sidecarPath) ?? "/", TempPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
+        Path.Combine(Path.GetDirectoryName(sidecarPath) ?? "/", TempPrefix + Random.Shared.NextInt64().ToString("x16", CultureInfo.InvariantCulture) + ".tmp");
 
     private SidecarVersion? TryCreate(SidecarKey key, ReadOnlyMemory<byte> content)
     {
@@ -131,13 +134,13 @@ public sealed class FileLockStore : ILockStore
     private SidecarSnapshot? Read(SidecarKey key)
     {
         var path = PathOf(key);
-        using var handle = OpenRegularOrNull(key, path);
-        if (handle is null)
+        if (OpenRegularOrNull(key, path) is not var (handle, stat))
         {
             return null;
         }
 
-        var (content, version, modifiedAt) = ReadOpen(handle);
+        using var closeOnExit = handle;
+        var (content, version, modifiedAt) = ReadOpen(handle, stat);
         return new SidecarSnapshot(content, version, modifiedAt, _clock.GetUtcNow());
     }
 
@@ -166,24 +169,26 @@ public sealed class FileLockStore : ILockStore
     private static (bool Done, SidecarVersion? Version) TryCheckAndWriteOnce(
         SidecarKey key, string path, SidecarVersion expected, Func<string, SidecarVersion, SidecarVersion> write)
     {
-        using var handle = OpenRegularOrNull(key, path);
-        if (handle is null)
+        if (OpenRegularOrNull(key, path) is not var (handle, stat))
         {
             return (true, null);
         }
 
+        using var closeOnExit = handle;
         if (!FileWire.TryLockExclusive(handle))
         {
             return (false, null);
         }
 
-        if (FileWire.StatAt(path, out _)?.Inode != FileWire.StatOf(handle).Inode)
+        if (FileWire.StatAt(path, out _)?.Inode != stat.Inode)
         {
             // Another writer swapped or removed the sidecar while we waited: evaluate the new one.
             return (false, null);
         }
 
-        var (_, current, _) = ReadOpen(handle);
+        // Every writer swaps the inode and never writes in place, so the stat taken at open still describes the
+        // locked inode's bytes (a foreign in-place writer is caught by the hash of what is read).
+        var (_, current, _) = ReadOpen(handle, stat);
         return current != expected ? (true, null) : (true, write(path, current));
     }
 
@@ -208,7 +213,7 @@ public sealed class FileLockStore : ILockStore
     /// opened (lstat) — a device's open may have side effects, a FIFO's blocks — and a swap between the lstat and the
     /// open is caught by O_NOFOLLOW (ELOOP), O_NONBLOCK (FIFOs) and the fstat check.
     /// </summary>
-    private static SafeFileHandle? OpenRegularOrNull(SidecarKey key, string path)
+    private static (SafeFileHandle Handle, FileStat Stat)? OpenRegularOrNull(SidecarKey key, string path)
     {
         var before = FileWire.StatAt(path, out var errno);
         if (before is null)
@@ -232,20 +237,20 @@ public sealed class FileLockStore : ILockStore
             };
         }
 
-        var kind = FileWire.StatOf(handle).Kind;
-        if (kind != UnixFileKind.Regular)
+        var stat = FileWire.StatOf(handle);
+        if (stat.Kind != UnixFileKind.Regular)
         {
             handle.Dispose();
-            throw new SidecarNotRegularFileException(key, Describe(kind));
+            throw new SidecarNotRegularFileException(key, Describe(stat.Kind));
         }
 
-        return handle;
+        return (handle, stat);
     }
 
     /// <summary>Reads at most <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: an oversized sidecar is judged, not loaded.</summary>
-    private static (byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt) ReadOpen(SafeFileHandle handle)
+    private static (byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt) ReadOpen(SafeFileHandle handle, FileStat stat)
     {
-        var length = RandomAccess.GetLength(handle);
+        var length = stat.Size;
         var content = new byte[Math.Min(length, SidecarLimits.MaxBytes) + 1];
         var read = 0;
         while (read < content.Length)
@@ -265,18 +270,18 @@ public sealed class FileLockStore : ILockStore
         }
 
         Array.Resize(ref content, read);
-        var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-        return (content, VersionOf(FileWire.StatOf(handle).Inode, modifiedAt, length, content), modifiedAt);
+        return (content, VersionOf(stat.Inode, stat.ModifiedAt, length, content), stat.ModifiedAt);
     }
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
     {
         try
         {
-            using var handle = System.IO.File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            // Raw open(O_CREAT | O_EXCL): .NET's File.OpenHandle would add an fstat, an lseek and a flock per create.
+            using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
             RandomAccess.Write(handle, content, 0);
-            var modifiedAt = new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
-            return VersionOf(FileWire.StatOf(handle).Inode, modifiedAt, content.Length, content);
+            var stat = FileWire.StatOf(handle);
+            return VersionOf(stat.Inode, stat.ModifiedAt, content.Length, content);
         }
         catch (DirectoryNotFoundException e)
         {

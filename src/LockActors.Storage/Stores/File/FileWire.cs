@@ -16,6 +16,9 @@ internal enum UnixFileKind
     Socket,
 }
 
+/// <summary>What one fstat(2) says about an open file.</summary>
+internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size, DateTimeOffset ModifiedAt);
+
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>open</c> with <c>O_NOFOLLOW | O_NONBLOCK</c>, <c>link</c> (atomic
 /// create-if-absent of a fully written file), <c>flock</c> on a raw descriptor, <c>rename</c>/<c>unlink</c> with their
@@ -40,6 +43,14 @@ internal static partial class FileWire
     internal const int ELoop = 40;
 
     private const int OReadOnly = 0;
+    private const int OWriteOnly = 1;
+    private const int OCreate = 0x40;
+    private const int OExclusive = 0x80;
+    private const int CreateMode = 0x1B6; // 0666 before the umask, as .NET creates files
+
+    // st_size and st_mtim sit at the same offsets on x86-64 and AArch64 (asm-generic).
+    private const int SizeOffset = 48;
+    private const int MTimeOffset = 88;
     private const int ONoCtty = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
@@ -96,8 +107,19 @@ internal static partial class FileWire
     internal static int Unlink(string path) =>
         UnlinkNative(path) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    /// <summary>The inode number and kind behind an open descriptor.</summary>
-    internal static unsafe (ulong Inode, UnixFileKind Kind) StatOf(SafeFileHandle handle)
+    /// <summary>
+    /// Creates <paramref name="path"/> for writing, failing with EEXIST if anything has that name (O_CREAT | O_EXCL, which
+    /// never follows a symbolic link), mode 0666 before the umask (as .NET creates files). Null with <paramref name="errno"/> on failure.
+    /// </summary>
+    internal static SafeFileHandle? CreateExclusive(string path, out int errno)
+    {
+        var fd = OpenWithMode(path, OWriteOnly | OCreate | OExclusive | OCloseOnExec | ONoCtty, CreateMode);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Inode, kind, size and modification time behind an open descriptor: one fstat(2).</summary>
+    internal static unsafe FileStat StatOf(SafeFileHandle handle)
     {
         var buffer = stackalloc byte[StatBufferBytes];
         if (FStat((int)handle.DangerousGetHandle(), buffer) != 0)
@@ -105,7 +127,7 @@ internal static partial class FileWire
             throw new IOException($"fstat failed with errno {Marshal.GetLastPInvokeError()}");
         }
 
-        return (InodeField(buffer), KindField(buffer));
+        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset), ModifiedField(buffer));
     }
 
     /// <summary>The inode number and kind of the name <paramref name="path"/> itself (a symbolic link is not followed),
@@ -125,6 +147,10 @@ internal static partial class FileWire
 
     private static unsafe ulong InodeField(byte* statBuffer) => *(ulong*)(statBuffer + 8);
 
+    /// <summary>st_mtim (seconds, nanoseconds) as UTC, truncated to 100 ns ticks.</summary>
+    private static unsafe DateTimeOffset ModifiedField(byte* statBuffer) =>
+        DateTimeOffset.FromUnixTimeSeconds(*(long*)(statBuffer + MTimeOffset)).AddTicks(*(long*)(statBuffer + MTimeOffset + 8) / 100);
+
     private static unsafe UnixFileKind KindField(byte* statBuffer) => (*(uint*)(statBuffer + ModeOffset) & FileTypeMask) switch
     {
         0x8000 => UnixFileKind.Regular,
@@ -139,6 +165,9 @@ internal static partial class FileWire
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenWithMode(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);

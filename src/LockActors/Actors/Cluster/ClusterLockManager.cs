@@ -116,7 +116,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         }
 
         _region.Tell(new EntityEnvelope(pending.Target, new RemoteAcquire(
-            request.RequestId, pending.Target, request.Ttl, wait, request.OwnerId, request.OnStale?.Name, Stopwatch.GetTimestamp())));
+            request.RequestId, pending.Target, request.Ttl, wait, request.OwnerId, request.OnStale?.Name, request.HeartbeatInterval, Stopwatch.GetTimestamp())));
         AwaitAcknowledgement(request.RequestId);
     }
 
@@ -258,7 +258,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
             return;
         }
 
-        held = new Held(granted, null, pending.Caller, pending.Owner);
+        held = new Held(granted, null, pending.Caller, pending.Owner, _settings.HeartbeatFor(granted.Metadata.Ttl, pending.Request.HeartbeatInterval));
         _held[granted.RequestId] = held;
         WatchOwner(pending.Owner);
         var trusted = _settings.TrustedLeaseFor(granted.Metadata.Ttl);
@@ -282,7 +282,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         held = held with { Lease = lease };
         _held[requestId] = held;
         held.Caller.Tell(new LockGranted(wire.Target, wire.LockId, wire.FencingToken, wire.Metadata, lease));
-        Timers.StartPeriodicTimer("probe-" + requestId.ToString("N"), new Probe(requestId), _settings.HeartbeatFor(wire.Metadata.Ttl));
+        Timers.StartPeriodicTimer("probe-" + requestId.ToString("N"), new Probe(requestId), held.ProbeInterval);
         ScheduleLeaseCheck(requestId, held);
     }
 
@@ -540,7 +540,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
     private sealed record Pending(Acquire Request, string Target, IActorRef Caller, IActorRef Owner, long StartedAt);
 
     /// <summary>A grant of this node's caller; <paramref name="Lease"/> is the caller's copy, null until it is handed out.</summary>
-    private sealed record Held(RemoteGranted Wire, LockLease? Lease, IActorRef Caller, IActorRef Owner)
+    private sealed record Held(RemoteGranted Wire, LockLease? Lease, IActorRef Caller, IActorRef Owner, TimeSpan ProbeInterval)
     {
         public string LockId => Wire.LockId;
 

@@ -11,7 +11,7 @@ namespace LockActors.Actors.Cluster;
 internal sealed record EntityEnvelope(string EntityId, object Message);
 
 /// <summary>An <see cref="Acquire"/> as it crosses the network; <paramref name="SentAt"/> is echoed in the grant.</summary>
-internal sealed record RemoteAcquire(Guid RequestId, string Target, TimeSpan? Ttl, TimeSpan? WaitTimeout, string? OwnerId, string? OnStale, long SentAt);
+internal sealed record RemoteAcquire(Guid RequestId, string Target, TimeSpan? Ttl, TimeSpan? WaitTimeout, string? OwnerId, string? OnStale, TimeSpan? HeartbeatInterval, long SentAt);
 
 /// <summary>Withdraws a queued <see cref="RemoteAcquire"/>.</summary>
 internal sealed record RemoteCancel(Guid RequestId, string Target);

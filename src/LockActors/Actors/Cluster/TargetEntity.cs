@@ -63,6 +63,7 @@ internal sealed class TargetEntity : ReceiveActor
             OwnerId = request.OwnerId,
             OnStale = request.OnStale is null ? null : StalePolicy.Parse(request.OnStale),
             RequestId = request.RequestId,
+            HeartbeatInterval = request.HeartbeatInterval,
             NotifyLost = relay,
         };
         _lock.Tell(acquire, relay);
