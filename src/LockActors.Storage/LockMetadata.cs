@@ -24,6 +24,13 @@ public sealed record LockMetadata(
     /// <summary>The sidecar format version this library writes.</summary>
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>
+    /// The format the sidecar was read in: <see cref="SidecarFormat.LockActors"/> for this library's own (and for
+    /// metadata made in memory), <see cref="SidecarFormat.C2foVfs"/> for a c2fo/vfs holder, which has no heartbeat and no
+    /// fencing token (0). <see cref="LockMetadataCodec.Encode"/> always writes this library's format.
+    /// </summary>
+    public SidecarFormat Format { get; init; } = SidecarFormat.LockActors;
+
     /// <summary>A copy renewed at <paramref name="now"/>.</summary>
     public LockMetadata WithHeartbeat(DateTimeOffset now) => this with { HeartbeatAt = now };
 }

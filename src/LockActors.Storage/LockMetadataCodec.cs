@@ -10,8 +10,14 @@ namespace LockActors.Storage;
 /// ignored, anything else that is not valid metadata becomes a <see cref="CorruptSidecarException"/>.
 /// </summary>
 /// <remarks>
-/// <para>Field names follow the c2fo/vfs lockfile (<c>createdAt</c>, <c>hostname</c>, <c>pid</c>, <c>ownerId</c>) so the
-/// files read naturally next to that format; <c>ttl</c> is written as milliseconds in <c>ttlMs</c>.</para>
+/// <para>Field names follow the c2fo/vfs lockfile (<c>createdAt</c>, <c>hostname</c>, <c>pid</c>, <c>ownerId</c>); the
+/// lease is <c>ttlMs</c> (milliseconds). For c2fo readers every sidecar also carries c2fo's <c>ttl</c> (nanoseconds),
+/// chosen so that c2fo's <c>createdAt + ttl</c> is the last heartbeat plus the lease (see <see cref="C2foSidecar"/>);
+/// this library ignores that field in its own format.</para>
+/// <para>A sidecar without <c>v</c> but with c2fo's <c>ttl</c> is a c2fo/vfs sidecar: it decodes as a foreign holder
+/// (<see cref="LockMetadata.Format"/> <see cref="SidecarFormat.C2foVfs"/>, fencing token 0, <c>ttl</c> 0 or over
+/// <see cref="SidecarLimits.MaxTtl"/> never stale; a negative <c>ttl</c>, a missing <c>createdAt</c> or fields of this
+/// library's format without <c>v</c> are corrupt).</para>
 /// <para><see cref="Decode"/> throws nothing but <see cref="CorruptSidecarException"/> (or its
 /// <see cref="SidecarTooLargeException"/>), whatever the bytes: content over <see cref="SidecarLimits.MaxBytes"/>,
 /// invalid UTF-8, anything but one JSON object, nesting deeper than 16, a field given twice, a field of the wrong JSON
@@ -51,6 +57,7 @@ public static class LockMetadataCodec
             CreatedAt = metadata.CreatedAt,
             HeartbeatAt = metadata.HeartbeatAt,
             TtlMs = TtlMillisecondsOf(metadata.Ttl),
+            C2foTtlNanoseconds = C2foSidecar.TtlNanosecondsFor(metadata, TimeSpan.FromMilliseconds(TtlMillisecondsOf(metadata.Ttl))),
             FencingToken = metadata.FencingToken,
         };
         return JsonSerializer.SerializeToUtf8Bytes(wire, SidecarJsonContext.Default.SidecarJson);
@@ -103,7 +110,7 @@ public static class LockMetadataCodec
         string? lockId = null, ownerId = null, hostname = null;
         int? pid = null;
         DateTimeOffset? createdAt = null, heartbeatAt = null;
-        long? ttlMs = null, fencingToken = null;
+        long? ttlMs = null, fencingToken = null, c2foTtl = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -150,6 +157,9 @@ public static class LockMetadataCodec
                 case "fencingToken":
                     fencingToken = ReadInteger(key, ref reader, name, 0, long.MaxValue, "a fencing token (0..9223372036854775807)");
                     break;
+                case "ttl":
+                    c2foTtl = ReadInteger(key, ref reader, name, long.MinValue, long.MaxValue, "a c2fo/vfs TTL in nanoseconds (a 64-bit integer)");
+                    break;
                 default:
                     reader.Skip(); // unknown fields are tolerated, within the depth limit
                     break;
@@ -159,6 +169,18 @@ public static class LockMetadataCodec
         if (reader.Read())
         {
             throw new CorruptSidecarException(key, "it holds more than one JSON value");
+        }
+
+        if (version is null && c2foTtl is { } nanoseconds)
+        {
+            if (lockId is not null || ttlMs is not null || heartbeatAt is not null || fencingToken is not null)
+            {
+                throw new CorruptSidecarException(key, "it mixes c2fo/vfs fields with this library's (lockId, ttlMs, heartbeatAt, fencingToken) but has no format version 'v'");
+            }
+
+            return createdAt is { } c2foCreatedAt
+                ? C2foSidecar.ToMetadata(key, c2foCreatedAt, nanoseconds, hostname, pid, ownerId)
+                : throw new CorruptSidecarException(key, "the field 'createdAt' of a c2fo/vfs sidecar is missing");
         }
 
         if (version is null)
@@ -300,6 +322,9 @@ internal sealed class SidecarJson
 
     [JsonPropertyName("ttlMs")]
     public long? TtlMs { get; set; }
+
+    [JsonPropertyName("ttl")]
+    public long? C2foTtlNanoseconds { get; set; }
 
     [JsonPropertyName("fencingToken")]
     public long? FencingToken { get; set; }

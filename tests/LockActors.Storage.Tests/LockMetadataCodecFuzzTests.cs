@@ -21,7 +21,9 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
 
     private static readonly SidecarKey Key = LockTarget.Parse("mem://fuzz/a.csv").Sidecar;
 
-    private static readonly string[] KnownFields = ["v", "lockId", "ownerId", "hostname", "pid", "createdAt", "heartbeatAt", "ttlMs", "fencingToken"];
+    private static readonly string[] KnownFields = ["v", "lockId", "ownerId", "hostname", "pid", "createdAt", "heartbeatAt", "ttlMs", "fencingToken", "ttl"];
+
+    private static readonly string[] C2foFields = ["createdAt", "ttl", "hostname", "pid", "ownerId"];
 
     private static readonly string[] ExtremeNumbers =
     [
@@ -54,7 +56,7 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
         output.WriteLine($"codec fuzz seed {seed} (replay with LOCKACTORS_FUZZ_SEED={seed})");
         var random = new Random(seed);
         var stopwatch = Stopwatch.StartNew();
-        int decoded = 0, corrupt = 0, cases = 0;
+        int decoded = 0, corrupt = 0, cases = 0, c2fo = 0;
 
         void Check(byte[] input)
         {
@@ -76,13 +78,21 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
             }
 
             decoded++;
+            c2fo += metadata.Format == SidecarFormat.C2foVfs ? 1 : 0;
             var why = $"seed {seed}, case {caseNo}: decoded out-of-range metadata from (base64) {Convert.ToBase64String(input)}";
             Assert.True(metadata.Ttl >= TimeSpan.Zero && metadata.Ttl <= SidecarLimits.MaxTtl, why);
             Assert.True(metadata.FencingToken >= 0 && metadata.ProcessId >= 0, why);
             Assert.True(metadata.CreatedAt >= SidecarLimits.EarliestTimestamp && metadata.CreatedAt < SidecarLimits.LatestTimestamp, why);
             Assert.True(metadata.HeartbeatAt >= SidecarLimits.EarliestTimestamp && metadata.HeartbeatAt < SidecarLimits.LatestTimestamp, why);
             Assert.False(string.IsNullOrWhiteSpace(metadata.LockId), why);
-            Assert.True(metadata == LockMetadataCodec.Decode(Key, LockMetadataCodec.Encode(metadata)), why + " (does not re-encode to itself)");
+            // A c2fo holder re-encodes in this library's format (the only one it writes): same fields, its nanosecond TTL
+            // rounded up to whole milliseconds as ttlMs is.
+            var expected = metadata.Format == SidecarFormat.LockActors ? metadata : metadata with
+            {
+                Format = SidecarFormat.LockActors,
+                Ttl = TimeSpan.FromMilliseconds((metadata.Ttl.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond),
+            };
+            Assert.True(expected == LockMetadataCodec.Decode(Key, LockMetadataCodec.Encode(metadata)), why + " (does not re-encode to itself)");
         }
 
         for (var i = 0; i < RandomByteCases; i++)
@@ -114,14 +124,17 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
         }
 
         stopwatch.Stop();
-        output.WriteLine($"{cases} cases in {stopwatch.ElapsedMilliseconds} ms: {decoded} decoded, {corrupt} corrupt");
+        output.WriteLine($"{cases} cases in {stopwatch.ElapsedMilliseconds} ms: {decoded} decoded ({c2fo} as c2fo/vfs), {corrupt} corrupt");
+        Assert.True(c2fo > 100, $"seed {seed}: only {c2fo} inputs decoded as c2fo/vfs sidecars");
         Assert.True(decoded > 1000, $"seed {seed}: only {decoded} mutated inputs decoded; the generator no longer reaches valid metadata");
         Assert.True(corrupt > 10_000, $"seed {seed}: only {corrupt} inputs were corrupt");
     }
 
     private static byte[] Mutate(Random random)
     {
-        var sidecar = new JsonObject
+        var isC2fo = random.Next(4) == 0;
+        var fields = isC2fo ? C2foFields : KnownFields;
+        var sidecar = isC2fo ? C2foSidecar(random) : new JsonObject
         {
             ["v"] = 1,
             ["lockId"] = "lock-" + random.Next(),
@@ -140,7 +153,7 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
             switch (random.Next(5))
             {
                 case 0:
-                    sidecar.Remove(KnownFields[random.Next(KnownFields.Length)]);
+                    sidecar.Remove(fields[random.Next(fields.Length)]);
                     break;
                 case 1:
                 case 2:
@@ -165,6 +178,16 @@ public sealed class LockMetadataCodecFuzzTests(ITestOutputHelper output)
         var bytes = Encoding.UTF8.GetBytes(json);
         return random.Next(8) == 0 ? MutateBytes(random, bytes) : bytes;
     }
+
+    /// <summary>A sidecar as c2fo/vfs writes it (Go's RFC 3339 with nanoseconds, ttl in nanoseconds).</summary>
+    private static JsonObject C2foSidecar(Random random) => new()
+    {
+        ["createdAt"] = "2026-12-02T15:04:05.123456789Z",
+        ["ttl"] = random.Next(3) switch { 0 => 0, 1 => random.NextInt64(0, long.MaxValue), _ => random.NextInt64(1, 600_000_000_000) },
+        ["hostname"] = "go-host",
+        ["pid"] = random.Next(0, 100_000),
+        ["ownerId"] = "go-worker",
+    };
 
     private static JsonNode? RandomValue(Random random, int depth)
     {

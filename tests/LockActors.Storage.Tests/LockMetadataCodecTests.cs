@@ -102,6 +102,10 @@ public sealed class LockMetadataCodecTests
     [InlineData("{\"v\":1,\"lockId\":\"x\",\"ttlMs\":\"many\",\"createdAt\":\"2026-01-01T00:00:00Z\"}")]
     [InlineData("{\"v\":1,\"lockId\":\"x\",\"ttlMs\":1}")]
     [InlineData("{\"v\":1,\"lockId\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("{\"createdAt\":\"2026-01-01T00:00:00Z\",\"ttl\":-1}")] // c2fo/vfs with a negative ttl
+    [InlineData("{\"createdAt\":\"2026-01-01T00:00:00Z\",\"ttl\":99999999999999999999}")] // c2fo/vfs ttl beyond int64
+    [InlineData("{\"createdAt\":\"not a date\",\"ttl\":1000}")]
+    [InlineData("{\"ttl\":1000,\"hostname\":\"h\",\"pid\":1}")]
     public void Garbage_is_a_corrupt_sidecar_error_naming_the_sidecar(string content) => AssertCorrupt(Encoding.UTF8.GetBytes(content));
 
     [Theory]

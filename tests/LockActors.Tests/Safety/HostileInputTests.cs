@@ -103,6 +103,10 @@ public sealed class HostileInputTests(ITestOutputHelper output) : MemStoreSafety
     [InlineData("""{"v":1,"lockId":"x","createdAt":"9999-12-31T23:59:59.9999999-14:00","ttlMs":1000}""")]
     [InlineData("""{"v":1,"lockId":"x","createdAt":"2026-01-01T00:00:00Z","ttlMs":1000,"pid":99999999999}""")]
     [InlineData("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")]
+    [InlineData("""{"createdAt":"2026-01-01T00:00:00Z","ttl":-1000000000,"hostname":"go","pid":1}""")] // c2fo/vfs, negative ttl
+    [InlineData("""{"createdAt":"2026-01-01T00:00:00Z","ttl":18446744073709551616,"hostname":"go","pid":1}""")] // c2fo/vfs, ttl beyond int64
+    [InlineData("""{"createdAt":"0001-01-01T00:00:00Z","ttl":1000000000,"hostname":"go","pid":1}""")] // c2fo/vfs, Go's zero time
+    [InlineData("""{"createdAt":"2026-01-01T00:00:00Z","ttl":1000000000,"fencingToken":9223372036854775807}""")] // a token without a format version
     public async Task Out_of_range_sidecar_fields_are_corrupt_and_every_request_sees_the_same(string json)
     {
         var target = NewTarget();
@@ -114,6 +118,18 @@ public sealed class HostileInputTests(ITestOutputHelper output) : MemStoreSafety
             await Assert.ThrowsAsync<CorruptSidecarException>(() => Locks.Client.GetInfoAsync(target));
         }
 
+        await StillServes();
+    }
+
+    [Fact]
+    public async Task A_c2fo_sidecar_whose_ttl_overflows_any_deadline_is_held_and_never_stale()
+    {
+        var target = NewTarget();
+        Plant(target, """{"createdAt":"2026-01-01T00:00:00Z","ttl":9223372036854775807,"hostname":"go","pid":1}""");
+        await Task.Delay(200); // past every grace
+        var info = await Locks.Client.GetInfoAsync(target);
+        Assert.Equal((true, false, TimeSpan.Zero, SidecarFormat.C2foVfs), (info.IsHeld, info.IsStale, info.Metadata!.Ttl, info.Metadata.Format));
+        Assert.Null(await Locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl, OnStale = StalePolicy.TakeOverIncludingCorrupt }));
         await StillServes();
     }
 

@@ -344,14 +344,15 @@ public sealed class RedTeamApiTests(ITestOutputHelper output)
     // ---------- c2fo/vfs lockfiles: what the README states ----------
 
     [Fact]
-    public async Task A_c2fo_vfs_lockfile_is_reported_as_corrupt_and_left_untouched_under_the_default_policy()
+    public async Task A_c2fo_vfs_lockfile_with_ttl_0_is_held_by_a_foreign_holder_and_left_untouched_under_the_default_policy()
     {
-        // README: c2fo/vfs's own files are not read yet; they are corrupt sidecars, never overwritten by the default policy.
+        // README "Interoperation with c2fo/vfs": c2fo's files are foreign holders; ttl 0 is never stale, so never overwritten.
         var target = NewTarget();
         var raw = Encoding.UTF8.GetBytes($$"""{"createdAt":"{{Iso(DateTime.UtcNow)}}","ttl":0,"hostname":"h","pid":1}""");
         Plant(target, raw);
-        await Assert.ThrowsAsync<CorruptSidecarException>(() => Locks.Client.GetInfoAsync(target));
-        await Assert.ThrowsAsync<CorruptSidecarException>(() => Locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        var info = await Locks.Client.GetInfoAsync(target);
+        Assert.Equal((true, false, SidecarFormat.C2foVfs), (info.IsHeld, info.IsStale, info.Metadata!.Format));
+        Assert.Null(await Locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
         Assert.Equal(raw, (await Store.ReadAsync(LockTarget.Parse(target).Sidecar))!.Content.ToArray());
     }
 

@@ -1,0 +1,3 @@
+module lockactors.test/c2fo-interop
+
+go 1.19
