@@ -2,6 +2,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Event;
 using LockActors.Actors;
+using LockActors.Actors.Cluster;
 using LockActors.Client;
 using LockActors.Configuration;
 using LockActors.Configuration.Stores;
@@ -39,7 +40,9 @@ public sealed class LockActorsExtension : IExtension
             system.Settings.Setup.Get<LockActorsSetup>().Value.ConfigureStores?.Invoke(Stores);
         }
 
-        Manager = system.SystemActorOf(LockManager.Props(Settings, Stores), "lock-actors");
+        Manager = Settings.Cluster.Enabled
+            ? system.SystemActorOf(ClusterLockManager.Props(Settings, Stores, ClusterRouting.StartRegion(system, Settings, Stores)), "lock-actors")
+            : system.SystemActorOf(LockManager.Props(Settings, Stores), "lock-actors");
         Client = new LockClient(system, Manager, Settings, _shutdown = new ShutdownSignal(system));
         system.RegisterOnTermination(() => Stores.DisposeAsync().AsTask().GetAwaiter().GetResult());
         RegisterShutdown(system);

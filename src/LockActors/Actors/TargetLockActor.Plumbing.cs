@@ -331,6 +331,11 @@ internal sealed partial class TargetLockActor
     /// <inheritdoc />
     protected override void PostStop()
     {
+        if (_handingOff)
+        {
+            return; // moving to another node: the next incarnation adopts the grant and the callers send their requests again
+        }
+
         // Stopped for good (system shutdown, or the supervisor gave up): nobody renews any more, so say so now.
         if (_holder is { } held)
         {

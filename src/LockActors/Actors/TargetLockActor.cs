@@ -68,6 +68,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     {
         Dispatch(message);
         ReportShutdownIfReleased();
+        StopIfHandedOff();
     }
 
     private void Dispatch(object message)
@@ -85,11 +86,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case PollStore: ServeNext(); break;
             case CleanUp: CleanUpIfSettled(); break;
             case GetLockInfo when _holder is { } held && _step is not Releasing and not HandingOver: Sender.Tell(LocalInfo(held)); break;
-            case Release or GetLockInfo or AbandonedGrant: DeferOrHandle(message, Sender); break;
+            case Release or GetLockInfo or AbandonedGrant or AdoptGrant: DeferOrHandle(message, Sender); break;
             case Recovered recovered: Recover(recovered); break;
             case ReceiveTimeout: RequestPassivationIfIdle(); break;
             case StopIfIdle: StopOrDecline(); break;
             case ReleaseForShutdown: BeginShutdown(); break;
+            case StopForHandOff: _handingOff = true; break;
             case CrashForTest crash: throw new InvalidOperationException(crash.Reason);
             default: Unhandled(message); break;
         }
@@ -109,6 +111,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case AbandonedGrant: break; // already released or lost
             case GetLockInfo when _holder is { } held: sender.Tell(LocalInfo(held)); break;
             case GetLockInfo: Run(new ReadingInfo(sender), ct => _store.ReadAsync(_target.Sidecar, ct)); break;
+            case AdoptGrant adopt: Adopt(adopt, sender); break;
         }
     }
 
@@ -128,6 +131,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case CleaningUp cleaningUp: OnCleanedUp(cleaningUp, (bool?)result, error); break;
             case ReadingInfo readingInfo: OnInfoRead(readingInfo, (SidecarSnapshot?)result, error); break;
             case ReleasingForeign foreign: OnForeignReleaseStep(foreign, result, error); break;
+            case Adopting adopting: OnAdoptStep(adopting, result, error); break;
         }
     }
 
@@ -170,7 +174,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     /// <summary>Starts serving the first waiter, if the lock is not held here and no store step is in flight.</summary>
     private void ServeNext()
     {
-        if (_step is not null || _holder is not null || _waiters.Count == 0)
+        if (_step is not null || _holder is not null || _waiters.Count == 0 || _handingOff)
         {
             return;
         }
@@ -566,7 +570,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         EndHolding(held, null);
         StopLeaseTimers();
         held.Lease.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
-        var next = _waiters.FirstOrDefault(w => w.Waits);
+        var next = _handingOff ? null : _waiters.FirstOrDefault(w => w.Waits); // a moving entity grants nothing new
         if (next is not null && NewGrant(next) is { } nextGrant)
         {
             Run(new HandingOver(held, releaser, next, nextGrant), ct => _store.TryReplaceAsync(_target.Sidecar, nextGrant.Encoded, held.Version, ct));

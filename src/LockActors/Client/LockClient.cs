@@ -209,7 +209,7 @@ public sealed class LockClient : ILockClient
             throw new LockSystemShuttingDownException(target); // at once: the manager is releasing locks or gone
         }
 
-        if (!LockManager.IsValidWait(wait))
+        if (!LockRequestValidator.IsValidWait(wait))
         {
             throw new InvalidLockRequestException(target,
                 $"the acquire timeout must be between zero and {LockLimits.MaxWait}, or Timeout.InfiniteTimeSpan to wait forever, not {wait}");

@@ -56,6 +56,9 @@ public sealed record LockActorsSettings
     /// </summary>
     public TimeSpan ShutdownReleaseTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Cluster mode (<c>cluster { }</c>): one sharded actor per target for the whole cluster; off by default.</summary>
+    public ClusterModeSettings Cluster { get; init; } = ClusterModeSettings.Default;
+
     /// <summary>The defaults of the embedded reference.conf.</summary>
     public static LockActorsSettings Default { get; } = new();
 
@@ -92,6 +95,7 @@ public sealed record LockActorsSettings
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
             OnStale = OneOf(c, "on-stale", ("take-over", StalePolicy.TakeOver), ("never", StalePolicy.Never), ("take-over-including-corrupt", StalePolicy.TakeOverIncludingCorrupt)),
             Fencing = OneOf(c, "fencing", ("hybrid-clock", FencingMode.HybridClock), ("strict", FencingMode.Strict)),
+            Cluster = ClusterModeSettings.Read(c, FullKey),
         }.Validated();
     }
 

@@ -55,6 +55,9 @@ public sealed class LockActorsOptions
     /// <summary><c>fencing</c>: how fencing tokens stay increasing across a release (see <see cref="Configuration.FencingMode"/>).</summary>
     public Configuration.FencingMode? Fencing { get; set; }
 
+    /// <summary>Cluster mode (<c>cluster { }</c>); the <c>LockActors.Cluster</c> package's <c>UseClusterSharding</c> sets it.</summary>
+    public ClusterModeOptions? Cluster { get; set; }
+
     /// <summary>Per-backend options (<see cref="FileStoreOptions"/>, <see cref="MemoryStoreOptions"/>, and the other backends').</summary>
     public IList<LockStoreOptions> Stores { get; } = new List<LockStoreOptions>();
 
@@ -96,6 +99,7 @@ public sealed class LockActorsOptions
             hocon.Append("lock-actors.fencing = ").AppendLine(fencing == Configuration.FencingMode.Strict ? "strict" : "hybrid-clock");
         }
 
+        Cluster?.AppendTo(hocon);
         foreach (var store in Stores)
         {
             store.AppendTo(hocon);

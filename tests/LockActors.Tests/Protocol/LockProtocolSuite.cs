@@ -22,11 +22,21 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
     private readonly OtherSystems _otherSystems = new();
 
     protected LockProtocolSuite(StoreUnderTest store, ITestOutputHelper output)
-        : base(SystemConfig(store), output: output)
+        : this(store, Config.Empty, output)
+    {
+    }
+
+    /// <summary>The suite with <paramref name="extra"/> HOCON for the test's own actor system only (cluster mode, for one);
+    /// <see cref="OtherProcess"/> systems keep the plain configuration.</summary>
+    protected LockProtocolSuite(StoreUnderTest store, Config extra, ITestOutputHelper output)
+        : base(extra.WithFallback(SystemConfig(store)), output: output)
     {
         Store = store;
         Locks = LockActorsExtension.Get(Sys);
     }
+
+    /// <summary>False where a custom <see cref="StalePolicy"/> delegate cannot run (cluster mode: it would run on another node).</summary>
+    protected virtual bool SupportsCustomStalePolicies => true;
 
     protected StoreUnderTest Store { get; }
 
@@ -240,6 +250,12 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
             seen = s;
             return s.Metadata?.OwnerId == "dead-owner";
         });
+        if (!SupportsCustomStalePolicies)
+        {
+            await Assert.ThrowsAsync<InvalidLockRequestException>(() => Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, OnStale = policy }));
+            return;
+        }
+
         await using var handle = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, OnStale = policy });
         Assert.NotNull(seen);
         Assert.True(seen.Age > Ttl);

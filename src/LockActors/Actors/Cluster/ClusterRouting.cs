@@ -1,0 +1,72 @@
+using Akka.Actor;
+using LockActors.Configuration;
+using LockActors.Storage;
+
+namespace LockActors.Actors.Cluster;
+
+/// <summary>Starts cluster mode for an actor system: the provider named in <c>lock-actors.cluster.provider</c> starts the region.</summary>
+internal static class ClusterRouting
+{
+    /// <summary>The shard region of the target entities, started by the configured provider.</summary>
+    /// <exception cref="LockConfigurationException">The provider cannot be loaded (package missing) or cannot start the region.</exception>
+    public static IActorRef StartRegion(ActorSystem system, LockActorsSettings settings, LockStoreRegistry stores)
+    {
+        var cluster = settings.Cluster;
+        var instanceId = Guid.NewGuid().ToString("N")[..8];
+        // The entity's own idle timer only asks its (ignoring) parent; the shard passivates idle entities.
+        var entitySettings = settings with { PassivateAfter = cluster.PassivateIdleAfter };
+        var request = new ShardedTargets(
+            id => EntityProps(id, stores, entitySettings, instanceId),
+            message => message is EntityEnvelope envelope ? envelope.EntityId : null,
+            message => message is EntityEnvelope envelope ? envelope.Message : message,
+            EntityHandOff.Instance);
+        return LoadProvider(cluster.Provider).StartRegion(system, cluster, request);
+    }
+
+    private static Props EntityProps(string entityId, LockStoreRegistry stores, LockActorsSettings settings, string instanceId)
+    {
+        try
+        {
+            var target = LockTarget.Parse(entityId);
+            return TargetEntity.Props(target, stores.Resolve(target), settings, instanceId);
+        }
+        catch (Exception e) when (e is LockException or ArgumentException)
+        {
+            return Props.Create(() => new UnservableTarget(e)); // this node's stores differ from the caller's
+        }
+    }
+
+    private static LockShardingProvider LoadProvider(string typeName)
+    {
+        const string key = "lock-actors.cluster.provider";
+        Type? type;
+        try
+        {
+            type = Type.GetType(typeName, throwOnError: false);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or BadImageFormatException)
+        {
+            throw ConfigErrors.Invalid(key, $"= '{typeName}' cannot be loaded: {e.Message}", e);
+        }
+
+        if (type is null || !typeof(LockShardingProvider).IsAssignableFrom(type))
+        {
+            throw ConfigErrors.Invalid(key, $"= '{typeName}' is not a LockShardingProvider that can be loaded; cluster mode needs the LockActors.Cluster package (add it and call UseClusterSharding, or set lock-actors.cluster.enabled = off).");
+        }
+
+        return (LockShardingProvider)Activator.CreateInstance(type)!;
+    }
+
+    /// <summary>The entity of a target this node cannot serve (no store for its scheme here): every request fails with the reason.</summary>
+    private sealed class UnservableTarget : ReceiveActor
+    {
+        public UnservableTarget(Exception reason)
+        {
+            var failure = WireFailure.From(reason);
+            Receive<RemoteAcquire>(a => Sender.Tell(new RemoteFailed(a.RequestId, failure)));
+            Receive<RemoteCommand>(c => Sender.Tell(new RemoteFailed(c.CorrelationId, failure)));
+            Receive<HolderAlive>(h => Sender.Tell(new RemoteFailed(h.RequestId, failure)));
+            ReceiveAny(_ => { });
+        }
+    }
+}
