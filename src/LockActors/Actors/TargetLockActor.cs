@@ -795,7 +795,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
         else if (snapshot is null)
         {
-            Create(waiter);
+            // The write did not land: a store error like any other. A caller that waits retries after the poll back-off;
+            // one that does not wait is told at once. (Creating again right away looped on a failing store.)
+            FailOrRetry(waiter, new StoreUnavailableException($"Creating the lock on '{_target.Normalized}' failed: the store did not confirm the write, and the sidecar is not there."));
         }
         else
         {

@@ -51,6 +51,24 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Creates_that_fail_while_reads_succeed_are_retried_with_back_off_not_in_a_loop()
+    {
+        var target = NewTarget();
+        _store.Every(StorePrimitive.Create, StoreFault.FailBeforeApply); // the re-read finds nothing: the write did not land
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _locks.Client.TryAcquireAsync(target, new LockOptions { Ttl = Ttl }));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"a non-waiting acquire took {watch.Elapsed}");
+        Assert.True(_store.Calls(StorePrimitive.Create) <= 2, $"a non-waiting acquire sent {_store.Calls(StorePrimitive.Create)} creates");
+
+        _store.ResetCounts();
+        await Assert.ThrowsAsync<LockAcquireTimeoutException>(() => _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(1) }));
+        // poll-interval 50 ms with back-off: a handful of creates in a second, not thousands.
+        Assert.InRange(_store.Calls(StorePrimitive.Create), 2, 40);
+        _store.ClearFaults();
+        await using var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+    }
+
+    [Fact]
     public async Task Hanging_store_at_acquire_times_out_as_StoreUnavailable()
     {
         var target = NewTarget();
