@@ -36,22 +36,8 @@ public sealed class ShardingLeaseTests(ITestOutputHelper output)
     public async Task Each_shard_holds_a_lease_owned_by_the_node_hosting_it()
     {
         var root = LeaseNodes.RootFor(TestBackends.File.NewTargetUri);
-        var running = new ConcurrentDictionary<string, string>(); // entity id -> node running it
-        var doubles = 0;
         await using var nodes = new LeaseNodes(root, TestBackends.File.Hocon, Ttl, extra: ClusterHocon);
-        var a = nodes.Start("sharding-lease");
-        AkkaCluster.Get(a).Join(AkkaCluster.Get(a).SelfAddress);
-        var b = nodes.Start("sharding-lease");
-        AkkaCluster.Get(b).Join(AkkaCluster.Get(a).SelfAddress);
-        await WaitUntilAsync(() => AkkaCluster.Get(a).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, "both nodes are up");
-
-        IActorRef StartRegion(ActorSystem node, string name) => ClusterSharding.Get(node).Start(
-            "counter",
-            Props.Create(() => new ShardedWitness(name, running, () => Interlocked.Increment(ref doubles))),
-            ClusterShardingSettings.Create(node),
-            new Extractor());
-        var regionA = StartRegion(a, "a");
-        StartRegion(b, "b");
+        var (a, b, regionA, running, doubles) = await StartShardedPairAsync(nodes, "sharding-lease");
 
         for (var i = 0; i < Entities; i++)
         {
@@ -68,29 +54,15 @@ public sealed class ShardingLeaseTests(ITestOutputHelper output)
         Assert.Equal(Extractor.Shards, owners.Count);
         Assert.All(owners, o => Assert.Contains(o, nodeOwners));
         Assert.Contains("b", running.Values);
-        Assert.Equal(0, Volatile.Read(ref doubles));
+        Assert.Equal(0, doubles.Count);
     }
 
     [Fact]
     public async Task Shards_of_a_crashed_node_move_only_once_their_leases_expired()
     {
         var root = LeaseNodes.RootFor(TestBackends.File.NewTargetUri);
-        var running = new ConcurrentDictionary<string, string>();
-        var doubles = 0;
         await using var nodes = new LeaseNodes(root, TestBackends.File.Hocon, Ttl, extra: ClusterHocon + "\nakka.coordinated-shutdown.run-by-actor-system-terminate = off");
-        var a = nodes.Start("sharding-failover");
-        AkkaCluster.Get(a).Join(AkkaCluster.Get(a).SelfAddress);
-        var b = nodes.Start("sharding-failover");
-        AkkaCluster.Get(b).Join(AkkaCluster.Get(a).SelfAddress);
-        await WaitUntilAsync(() => AkkaCluster.Get(a).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, "both nodes are up");
-
-        IActorRef StartRegion(ActorSystem node, string name) => ClusterSharding.Get(node).Start(
-            "counter",
-            Props.Create(() => new ShardedWitness(name, running, () => Interlocked.Increment(ref doubles))),
-            ClusterShardingSettings.Create(node),
-            new Extractor());
-        var regionA = StartRegion(a, "a");
-        StartRegion(b, "b");
+        var (a, b, regionA, running, doubles) = await StartShardedPairAsync(nodes, "sharding-failover");
         var hostedBy = new Dictionary<string, string>();
         for (var i = 0; i < Entities; i++)
         {
@@ -127,9 +99,40 @@ public sealed class ShardingLeaseTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"file:// shard failover after a crash (lease TTL {Ttl.TotalSeconds:0} s): {onB.Count} entities of b answered from a after {moved.Min().TotalSeconds:0.00}–{moved.Max().TotalSeconds:0.00} s");
-        Assert.Equal(0, Volatile.Read(ref doubles));
+        Assert.Equal(0, doubles.Count);
         // The lease, not the cluster, decided: b's last renewal was at most TTL / 3 before the crash.
         Assert.True(moved.Min() >= Ttl - (Ttl / 3) - TimeSpan.FromMilliseconds(500), $"a shard of b moved {moved.Min()} after the crash, before b's lease could have expired");
+    }
+
+    /// <summary>Two nodes in one cluster, each running the "counter" region of <see cref="ShardedWitness"/> entities.</summary>
+    private static async Task<(ActorSystem A, ActorSystem B, IActorRef RegionA, ConcurrentDictionary<string, string> Running, DoubleCounter Doubles)> StartShardedPairAsync(LeaseNodes nodes, string systemName)
+    {
+        var running = new ConcurrentDictionary<string, string>(); // entity id -> node running it
+        var doubles = new DoubleCounter();
+        var a = nodes.Start(systemName);
+        AkkaCluster.Get(a).Join(AkkaCluster.Get(a).SelfAddress);
+        var b = nodes.Start(systemName);
+        AkkaCluster.Get(b).Join(AkkaCluster.Get(a).SelfAddress);
+        await WaitUntilAsync(() => AkkaCluster.Get(a).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2, "both nodes are up");
+
+        IActorRef StartRegion(ActorSystem node, string name) => ClusterSharding.Get(node).Start(
+            "counter",
+            Props.Create(() => new ShardedWitness(name, running, doubles.Increment)),
+            ClusterShardingSettings.Create(node),
+            new Extractor());
+        var regionA = StartRegion(a, "a");
+        StartRegion(b, "b");
+        return (a, b, regionA, running, doubles);
+    }
+
+    /// <summary>Counts entities that started while another copy of them ran.</summary>
+    private sealed class DoubleCounter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Increment() => Interlocked.Increment(ref _count);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
