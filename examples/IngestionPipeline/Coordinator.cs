@@ -13,7 +13,8 @@ internal static class Coordinator
         }
 
         Console.WriteLine($"Inbox: {options.Inbox}");
-        Console.WriteLine($"Creating {options.Files:N0} files, then starting {options.Workers} competing worker processes...");
+        Console.WriteLine($"Creating {options.Files:N0} files, then starting {options.Workers} competing worker processes" +
+                          (options.ClusterPorts is null ? "..." : $" as one Akka.NET cluster in LockActors' cluster mode (127.0.0.1:{string.Join(", ", options.ClusterPorts)})..."));
         for (var i = 0; i < options.Files; i++)
         {
             await File.WriteAllTextAsync(Path.Combine(options.Inbox, $"record-{i:D6}.json"), $"{{\"id\":{i},\"payload\":\"{Guid.NewGuid()}\"}}");
@@ -59,6 +60,12 @@ internal static class Coordinator
         if (options.Metrics)
         {
             info.ArgumentList.Add("--metrics");
+        }
+
+        if (options.ClusterPorts is { } ports)
+        {
+            info.ArgumentList.Add("--cluster-ports");
+            info.ArgumentList.Add(string.Join(',', ports));
         }
 
         return Process.Start(info) ?? throw new InvalidOperationException("could not start a worker");

@@ -23,10 +23,20 @@ internal static class Worker
               owner-id = "ingest-worker-{{id}}"
               stores.file.root = "{{options.Directory}}"
             }
-            """);
+            """).WithFallback(ClusterConfig(options, id));
         // Subscribed before the first lock: the meter's instruments are published when LockActors first uses them.
         var metrics = options.Metrics ? WorkerMetrics.Start() : null;
-        using var system = ActorSystem.Create($"ingest-worker-{id}", config);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var system = ActorSystem.Create(options.ClusterPorts is null ? $"ingest-worker-{id}" : "ingest", config);
+        if (options.ClusterPorts is not null)
+        {
+            // Every node up before the first lock: a target's one actor lives on whichever node sharding chose.
+            var up = new TaskCompletionSource();
+            Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        var ready = started.Elapsed;
         var locks = LockActorsExtension.Get(system).Client;
         var random = new Random(id * 7919);
         await using var log = new StreamWriter(Path.Combine(options.Logs, $"worker-{id}.csv"), append: false);
@@ -62,10 +72,33 @@ internal static class Worker
         }
 
         await log.FlushAsync();
-        Console.WriteLine($"worker {id}: processed {processed}");
+        Console.WriteLine($"worker {id}: processed {processed} in {(started.Elapsed - ready).TotalSeconds:F1} s (ready after {ready.TotalSeconds:F1} s)");
         WorkerMetrics.Print(metrics, id);
         await system.Terminate();
         return 0;
+    }
+
+    /// <summary>With <c>--cluster N</c>: remoting on 127.0.0.1, the first worker as seed, cluster mode on; else nothing.</summary>
+    private static Config ClusterConfig(PipelineOptions options, int id)
+    {
+        if (options.ClusterPorts is not { } ports)
+        {
+            return Config.Empty;
+        }
+
+        return ConfigurationFactory.ParseString($$"""
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = {{ports[id - 1]}} }
+            akka.cluster {
+              seed-nodes = ["akka.tcp://ingest@127.0.0.1:{{ports[0]}}"]
+              min-nr-of-members = {{ports.Length}}
+              # The workers start together: join the seed as soon as it is up, not after the default 5 s retries.
+              seed-node-timeout = 1s
+              retry-unsuccessful-join-after = 1s
+              sharding.distributed-data.durable.keys = []
+            }
+            lock-actors.cluster.enabled = on
+            """);
     }
 
     internal static bool IsDataFile(string path)
