@@ -295,7 +295,8 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         }
 
         Array.Resize(ref content, read);
-        return (content, VersionOf(stat.Inode, stat.ModifiedAt, length, content), stat.ModifiedAt);
+        var modifiedAt = ModifiedAt(handle);
+        return (content, VersionOf(stat.Inode, modifiedAt, length, content), modifiedAt);
     }
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
@@ -306,7 +307,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
             using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
             RandomAccess.Write(handle, content, 0);
             var stat = FileWire.StatOf(handle);
-            return VersionOf(stat.Inode, stat.ModifiedAt, content.Length, content);
+            return VersionOf(stat.Inode, ModifiedAt(handle), content.Length, content);
         }
         catch (DirectoryNotFoundException e)
         {
@@ -322,6 +323,13 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
             throw ErrorFor(key, temp, "open", e.HResult);
         }
     }
+
+    /// <summary>
+    /// The modification time through .NET's own stat, the same path as the clock this process judges staleness with
+    /// (<see cref="TimeProvider.System"/>): both are shifted together when the process's wall clock is faked (libfaketime
+    /// in the clock-skew tests), where a raw fstat(2) through another libc symbol is not, and every lock looked stale.
+    /// </summary>
+    private static DateTimeOffset ModifiedAt(SafeFileHandle handle) => new(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
 
     private static SidecarVersion VersionOf(ulong inode, DateTimeOffset modifiedAt, long length, ReadOnlySpan<byte> content)
     {

@@ -17,7 +17,7 @@ internal enum UnixFileKind
 }
 
 /// <summary>What one fstat(2) says about an open file.</summary>
-internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size, DateTimeOffset ModifiedAt);
+internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size);
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>open</c> with <c>O_NOFOLLOW | O_NONBLOCK</c>, <c>link</c> (atomic
@@ -48,9 +48,8 @@ internal static partial class FileWire
     private const int OExclusive = 0x80;
     private const int CreateMode = 0x1B6; // 0666 before the umask, as .NET creates files
 
-    // st_size and st_mtim sit at the same offsets on x86-64 and AArch64 (asm-generic).
+    // st_size sits at the same offset on x86-64 and AArch64 (asm-generic).
     private const int SizeOffset = 48;
-    private const int MTimeOffset = 88;
     private const int ONoCtty = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
@@ -118,7 +117,7 @@ internal static partial class FileWire
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    /// <summary>Inode, kind, size and modification time behind an open descriptor: one fstat(2).</summary>
+    /// <summary>Inode, kind and size behind an open descriptor: one fstat(2).</summary>
     internal static unsafe FileStat StatOf(SafeFileHandle handle)
     {
         var buffer = stackalloc byte[StatBufferBytes];
@@ -127,7 +126,7 @@ internal static partial class FileWire
             throw new IOException($"fstat failed with errno {Marshal.GetLastPInvokeError()}");
         }
 
-        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset), ModifiedField(buffer));
+        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset));
     }
 
     /// <summary>The inode number and kind of the name <paramref name="path"/> itself (a symbolic link is not followed),
@@ -147,9 +146,6 @@ internal static partial class FileWire
 
     private static unsafe ulong InodeField(byte* statBuffer) => *(ulong*)(statBuffer + 8);
 
-    /// <summary>st_mtim (seconds, nanoseconds) as UTC, truncated to 100 ns ticks.</summary>
-    private static unsafe DateTimeOffset ModifiedField(byte* statBuffer) =>
-        DateTimeOffset.FromUnixTimeSeconds(*(long*)(statBuffer + MTimeOffset)).AddTicks(*(long*)(statBuffer + MTimeOffset + 8) / 100);
 
     private static unsafe UnixFileKind KindField(byte* statBuffer) => (*(uint*)(statBuffer + ModeOffset) & FileTypeMask) switch
     {
