@@ -29,7 +29,11 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         await cluster.StartAsync(2);
         var victim = cluster.Start(Crashable);
         await ClusterNodes.WaitUntilAsync(() => AkkaCluster.Get(cluster.Nodes[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 3, "3 nodes up");
-        var targets = Enumerable.Range(0, 12).Select(i => ClusterNodes.NewTarget($"t{i}.csv")).ToArray();
+        // The victim joined last: its shard region must be known to the coordinator before the workers' shards are
+        // allocated, or every shard may land on the first two nodes and the victim would host nothing.
+        var (probe, probeHandle) = await AcquireWhereAsync(LockActorsExtension.Get(cluster.Nodes[0]).Client, victim, onNode: true, Ttl);
+        await probeHandle.ReleaseAsync();
+        var targets = Enumerable.Range(0, 12).Select(i => ClusterNodes.NewTarget($"t{i}.csv")).Append(probe).ToArray();
         var history = new ContentionHistory();
         using var stop = new CancellationTokenSource();
         var workers = cluster.Nodes.Take(2)
@@ -38,6 +42,12 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
 
         await Task.Delay(2000);
         var onVictim = await EntitiesOnAsync(victim);
+        for (var waited = 0; onVictim == 0 && waited < 50; waited++)
+        {
+            await Task.Delay(200); // the probe's entity may have passivated; the workers bring it back
+            onVictim = await EntitiesOnAsync(victim);
+        }
+
         var victimAddress = AkkaCluster.Get(victim).SelfAddress;
         if (how == "crash")
         {
@@ -74,20 +84,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var client = LockActorsExtension.Get(cluster.Nodes[0]).Client;
         var waiterClient = LockActorsExtension.Get(cluster.Nodes[1]).Client;
 
-        // A target whose entity runs on the victim.
-        string target;
-        LockHandle held;
-        while (true)
-        {
-            target = ClusterNodes.NewTarget();
-            held = await client.AcquireAsync(target, new LockOptions { Ttl = ttl });
-            if ((await EntityIdsOnAsync(victim)).Contains(LockTarget.Parse(target).Normalized))
-            {
-                break;
-            }
-
-            await held.ReleaseAsync();
-        }
+        var (target, held) = await AcquireWhereAsync(client, victim, onNode: true, ttl);
 
         var waiting = waiterClient.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(30) });
         AkkaCluster.Get(victim).Leave(AkkaCluster.Get(victim).SelfAddress);
@@ -110,19 +107,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var ttl = TimeSpan.FromSeconds(20);
 
         // A target whose entity does not run on the victim, held by the victim's caller.
-        string target;
-        LockHandle held;
-        while (true)
-        {
-            target = ClusterNodes.NewTarget();
-            held = await LockActorsExtension.Get(victim).Client.AcquireAsync(target, new LockOptions { Ttl = ttl });
-            if (!(await EntityIdsOnAsync(victim)).Contains(LockTarget.Parse(target).Normalized))
-            {
-                break;
-            }
-
-            await held.ReleaseAsync();
-        }
+        var (target, held) = await AcquireWhereAsync(LockActorsExtension.Get(victim).Client, victim, onNode: false, ttl);
 
         var waiting = LockActorsExtension.Get(cluster.Nodes[1]).Client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(30) });
         var address = AkkaCluster.Get(victim).SelfAddress;
@@ -133,6 +118,24 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         output.WriteLine($"the waiter got the lock {watch.Elapsed.TotalSeconds:F1} s after the holder's node died (TTL {ttl.TotalSeconds} s)");
         Assert.True(watch.Elapsed < ttl / 2, "the grant was not released when the holder's node was downed");
         Assert.True(next.FencingToken > held.FencingToken);
+    }
+
+    /// <summary>Acquires fresh targets through <paramref name="client"/> until one's entity runs (or does not run) on <paramref name="node"/>; keeps that one.</summary>
+    private static async Task<(string Target, LockHandle Held)> AcquireWhereAsync(LockClient client, ActorSystem node, bool onNode, TimeSpan ttl)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var target = ClusterNodes.NewTarget();
+            var held = await client.AcquireAsync(target, new LockOptions { Ttl = ttl });
+            if ((await EntityIdsOnAsync(node)).Contains(LockTarget.Parse(target).Normalized) == onNode)
+            {
+                return (target, held);
+            }
+
+            await held.ReleaseAsync();
+        }
+
+        throw new InvalidOperationException($"no target's entity was placed {(onNode ? "on" : "off")} {node.Name} in 200 tries");
     }
 
     private static async Task<int> EntitiesOnAsync(ActorSystem node) => (await EntityIdsOnAsync(node)).Count;
