@@ -48,7 +48,7 @@ internal sealed record LockActorsLeaseConfig(string Target, TimeSpan Ttl, TimeSp
             throw new LockConfigurationException("heartbeat-interval", $"heartbeat-interval must be positive, not {timeouts.HeartbeatInterval}");
         }
 
-        var latest = locks.TrustedLeaseFor(timeouts.HeartbeatTimeout) / 2;
+        var latest = locks.LongestHeartbeatFor(timeouts.HeartbeatTimeout);
         var heartbeat = timeouts.HeartbeatInterval < latest ? timeouts.HeartbeatInterval : latest;
         return new LockActorsLeaseConfig(target, timeouts.HeartbeatTimeout, timeouts.OperationTimeout, heartbeat);
     }

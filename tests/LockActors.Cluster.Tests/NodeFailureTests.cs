@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using LockActors.Client;
+using LockActors.TestServers.Faults;
 using Xunit;
 using Xunit.Abstractions;
 using AkkaCluster = Akka.Cluster.Cluster;
@@ -31,7 +32,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         await ClusterNodes.WaitUntilAsync(() => AkkaCluster.Get(cluster.Nodes[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 3, "3 nodes up");
         // The victim joined last: its shard region must be known to the coordinator before the workers' shards are
         // allocated, or every shard may land on the first two nodes and the victim would host nothing.
-        var (probe, probeHandle) = await AcquireWhereAsync(LockActorsExtension.Get(cluster.Nodes[0]).Client, victim, onNode: true, Ttl);
+        var (probe, probeHandle) = await AcquireWhereAsync(LockActorsExtension.Get(cluster.Nodes[0]).Client, victim, onNode: true, new LockOptions { Ttl = Ttl });
         await probeHandle.ReleaseAsync();
         var targets = Enumerable.Range(0, 12).Select(i => ClusterNodes.NewTarget($"t{i}.csv")).Append(probe).ToArray();
         var history = new ContentionHistory();
@@ -84,7 +85,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var client = LockActorsExtension.Get(cluster.Nodes[0]).Client;
         var waiterClient = LockActorsExtension.Get(cluster.Nodes[1]).Client;
 
-        var (target, held) = await AcquireWhereAsync(client, victim, onNode: true, ttl);
+        var (target, held) = await AcquireWhereAsync(client, victim, onNode: true, new LockOptions { Ttl = ttl });
 
         var waiting = waiterClient.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(30) });
         AkkaCluster.Get(victim).Leave(AkkaCluster.Get(victim).SelfAddress);
@@ -98,6 +99,30 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_adopted_grant_keeps_renewing_at_the_heartbeat_interval_it_was_made_with()
+    {
+        await using var cluster = new ClusterNodes();
+        await cluster.StartAsync(2);
+        var victim = cluster.Start(Crashable);
+        await ClusterNodes.WaitUntilAsync(() => AkkaCluster.Get(cluster.Nodes[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 3, "3 nodes up");
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(60), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }; // the default would be 20 s
+        var (target, held) = await AcquireWhereAsync(LockActorsExtension.Get(cluster.Nodes[0]).Client, victim, onNode: true, options);
+        var sidecar = LockTarget.Parse(target).Sidecar.ToString();
+
+        AkkaCluster.Get(victim).Leave(AkkaCluster.Get(victim).SelfAddress);
+        await ClusterNodes.WaitUntilAsync(() => AkkaCluster.Get(cluster.Nodes[0]).State.Members.Count == 2, "the victim left");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the next probe finds the new incarnation, which adopts the grant
+        var before = Renewals(cluster, sidecar);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var renewals = Renewals(cluster, sidecar) - before;
+
+        output.WriteLine($"renewals by the new incarnation in 2 s: {renewals} (asked every 200 ms)");
+        Assert.True(held.CheckLease(), $"the holder lost its lock when the entity moved: {held.LostReason}");
+        Assert.True(renewals >= 4, $"the adopted grant renewed {renewals} times in 2 s: not at the 200 ms it was made with");
+        await held.ReleaseAsync();
+    }
+
+    [Fact]
     public async Task When_the_holders_node_is_downed_the_waiter_gets_the_lock_before_the_ttl_runs_out()
     {
         await using var cluster = new ClusterNodes();
@@ -107,7 +132,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var ttl = TimeSpan.FromSeconds(20);
 
         // A target whose entity does not run on the victim, held by the victim's caller.
-        var (target, held) = await AcquireWhereAsync(LockActorsExtension.Get(victim).Client, victim, onNode: false, ttl);
+        var (target, held) = await AcquireWhereAsync(LockActorsExtension.Get(victim).Client, victim, onNode: false, new LockOptions { Ttl = ttl });
 
         var waiting = LockActorsExtension.Get(cluster.Nodes[1]).Client.AcquireAsync(target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromSeconds(30) });
         var address = AkkaCluster.Get(victim).SelfAddress;
@@ -121,12 +146,12 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
     }
 
     /// <summary>Acquires fresh targets through <paramref name="client"/> until one's entity runs (or does not run) on <paramref name="node"/>; keeps that one.</summary>
-    private static async Task<(string Target, LockHandle Held)> AcquireWhereAsync(LockClient client, ActorSystem node, bool onNode, TimeSpan ttl)
+    private static async Task<(string Target, LockHandle Held)> AcquireWhereAsync(LockClient client, ActorSystem node, bool onNode, LockOptions options)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var target = ClusterNodes.NewTarget();
-            var held = await client.AcquireAsync(target, new LockOptions { Ttl = ttl });
+            var held = await client.AcquireAsync(target, options);
             if ((await EntityIdsOnAsync(node)).Contains(LockTarget.Parse(target).Normalized) == onNode)
             {
                 return (target, held);
@@ -137,6 +162,9 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
 
         throw new InvalidOperationException($"no target's entity was placed {(onNode ? "on" : "off")} {node.Name} in 200 tries");
     }
+
+    private static int Renewals(ClusterNodes cluster, string sidecar) =>
+        cluster.Store.Timeline.Where(e => e.Is(sidecar, StorePrimitive.Replace, StoreEventKind.Applied) && e.Outcome == "replaced").Count;
 
     private static async Task<int> EntitiesOnAsync(ActorSystem node) => (await EntityIdsOnAsync(node)).Count;
 

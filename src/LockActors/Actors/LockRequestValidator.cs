@@ -49,7 +49,7 @@ internal static class LockRequestValidator
 
         if (acquire.HeartbeatInterval is { } heartbeat)
         {
-            var latest = settings.TrustedLeaseFor(effectiveTtl) / 2;
+            var latest = settings.LongestHeartbeatFor(effectiveTtl);
             if (heartbeat <= TimeSpan.Zero || heartbeat > latest)
             {
                 throw new InvalidLockRequestException(target.Normalized,

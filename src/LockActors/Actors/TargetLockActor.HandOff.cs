@@ -70,8 +70,9 @@ internal sealed partial class TargetLockActor
             var metadata = holder.WithHeartbeat(DateTimeOffset.UtcNow);
             var sentAt = Stopwatch.GetTimestamp();
             var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(holder.Ttl)));
-            // The renewal interval the holder asked for is not in the sidecar: an adopted grant renews at the configured one.
-            var renewed = new Grant(metadata, LockMetadataCodec.Encode(metadata), snapshot.Version, step.Adopt.Owner, lease, sentAt, _settings.HeartbeatFor(holder.Ttl));
+            // The renewal interval is not in the sidecar: the holder's node sends the one the grant was made with.
+            var heartbeat = _settings.HeartbeatFor(holder.Ttl, step.Adopt.HeartbeatInterval);
+            var renewed = new Grant(metadata, LockMetadataCodec.Encode(metadata), snapshot.Version, step.Adopt.Owner, lease, sentAt, heartbeat);
             var expected = snapshot.Version;
             Run(step with { Renewed = renewed }, ct => _store.TryReplaceAsync(_target.Sidecar, renewed.Encoded, expected, ct));
         }
@@ -109,5 +110,5 @@ internal sealed class StopForHandOff
     public static readonly StopForHandOff Instance = new();
 }
 
-/// <summary>Keep a grant made by a previous incarnation of the target's actor, if the sidecar still names it (cluster mode).</summary>
-internal sealed record AdoptGrant(string Target, string LockId, IActorRef Owner) : ILockCommand;
+/// <summary>Keep a grant made by a previous incarnation of the target's actor, if the sidecar still names it (cluster mode), renewing it at <c>HeartbeatInterval</c> (the configured one when null).</summary>
+internal sealed record AdoptGrant(string Target, string LockId, IActorRef Owner, TimeSpan? HeartbeatInterval) : ILockCommand;

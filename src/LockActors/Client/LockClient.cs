@@ -221,6 +221,7 @@ public sealed class LockClient : ILockClient
             WaitTimeout = wait > TimeSpan.Zero || infinite ? wait : null,
             OwnerId = options.OwnerId,
             OnStale = options.OnStale,
+            HeartbeatInterval = options.HeartbeatInterval,
             NotifyLost = ActorRefs.Nobody, // the handle learns of a loss from the grant's lease, with no message to race
         };
 

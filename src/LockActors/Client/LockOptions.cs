@@ -19,4 +19,11 @@ public sealed record LockOptions
 
     /// <summary>How long <see cref="LockClient.AcquireAsync"/> waits for a held lock (<c>lock-actors.acquire-timeout</c> when null).</summary>
     public TimeSpan? AcquireTimeout { get; init; }
+
+    /// <summary>
+    /// How often the lease is renewed (<c>lock-actors.heartbeat-interval</c>, or ttl / 3, when null). Must be positive
+    /// and at most half the trusted lease, TTL × (1 − lease-safety-margin) / 2; otherwise the acquire fails with
+    /// <see cref="InvalidLockRequestException"/>. See <see cref="Acquire.HeartbeatInterval"/>.
+    /// </summary>
+    public TimeSpan? HeartbeatInterval { get; init; }
 }

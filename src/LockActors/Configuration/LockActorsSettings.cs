@@ -111,16 +111,23 @@ public sealed record LockActorsSettings
     internal TimeSpan HeartbeatFor(TimeSpan ttl, TimeSpan? requested)
     {
         var wanted = requested ?? HeartbeatInterval ?? ttl / 3;
-        var latest = TrustedLeaseFor(ttl) / 2;
+        var latest = LongestHeartbeatFor(ttl);
         return wanted < latest ? wanted : latest;
     }
+
+    /// <summary>
+    /// The longest renewal interval a lock with <paramref name="ttl"/> may use: half the trusted lease, ttl·(1−margin)/2,
+    /// so that one renewal can fail and the next still lands before the holder must declare the lease lost. The one
+    /// place this rule is computed (settings validation, request validation, cluster leases).
+    /// </summary>
+    public TimeSpan LongestHeartbeatFor(TimeSpan ttl) => TrustedLeaseFor(ttl) / 2;
 
     /// <summary>
     /// True when a lock with <paramref name="ttl"/> can renew at the configured fixed <see cref="HeartbeatInterval"/>
     /// and still miss one renewal without losing its lease (interval at most ttl·(1−margin)/2). Always true with
     /// <c>heartbeat-interval = off</c>, where every lock renews at ttl / 3.
     /// </summary>
-    internal bool HeartbeatFits(TimeSpan ttl) => HeartbeatInterval is not { } interval || interval <= TrustedLeaseFor(ttl) / 2;
+    internal bool HeartbeatFits(TimeSpan ttl) => HeartbeatInterval is not { } interval || interval <= LongestHeartbeatFor(ttl);
 
     /// <summary>Why a request's <paramref name="ttl"/> is refused when <see cref="HeartbeatFits"/> is false.</summary>
     internal string HeartbeatMisfit(TimeSpan ttl) =>
@@ -137,8 +144,8 @@ public sealed record LockActorsSettings
     {
         Require(DefaultTtl >= LockLimits.MinTtl && DefaultTtl <= LockLimits.MaxTtl, "default-ttl", $"must be between {LockLimits.MinTtl} and {LockLimits.MaxTtl}");
         Require(LeaseSafetyMargin is >= 0.05 and <= 0.9, "lease-safety-margin", "must be between 0.05 and 0.9");
-        Require(HeartbeatInterval is null || (HeartbeatInterval > TimeSpan.Zero && HeartbeatInterval <= TrustedLeaseFor(DefaultTtl) / 2),
-            "heartbeat-interval", $"must be positive and at most default-ttl * (1 - lease-safety-margin) / 2 = {TrustedLeaseFor(DefaultTtl) / 2} so a renewal can fail once without losing the lease");
+        Require(HeartbeatInterval is null || (HeartbeatInterval > TimeSpan.Zero && HeartbeatInterval <= LongestHeartbeatFor(DefaultTtl)),
+            "heartbeat-interval", $"must be positive and at most default-ttl * (1 - lease-safety-margin) / 2 = {LongestHeartbeatFor(DefaultTtl)} so a renewal can fail once without losing the lease");
         Require(StaleGrace >= TimeSpan.Zero, "stale-grace", "must not be negative");
         Require(AcquireTimeout >= TimeSpan.Zero, "acquire-timeout", "must not be negative");
         Require(PollInterval > TimeSpan.Zero, "poll-interval", "must be positive");

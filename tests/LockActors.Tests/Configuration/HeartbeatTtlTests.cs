@@ -84,23 +84,51 @@ public sealed class HeartbeatTtlTests
             var target = NewTarget();
             var granted = await locks.Manager.Ask<LockGranted>(
                 new Acquire(target, TimeSpan.FromSeconds(60)) { HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, TimeSpan.FromSeconds(10));
-            var last = (await locks.Client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
-            var renewals = 0;
-            for (var i = 0; i < 30 && renewals < 3; i++)
-            {
-                await Task.Delay(100);
-                var now = (await locks.Client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
-                renewals += now > last ? 1 : 0;
-                last = now;
-            }
-
-            Assert.True(renewals >= 3, $"expected at least 3 renewals within 3 s at a 200 ms heartbeat, saw {renewals}");
+            await AssertRenewsEvery200MsAsync(locks.Client, target);
             await locks.Manager.Ask<LockReleased>(new Release(target, granted.LockId), TimeSpan.FromSeconds(10));
         }
         finally
         {
             await system.Terminate();
         }
+    }
+
+    [Fact]
+    public async Task The_client_sends_its_heartbeat_interval_with_the_request()
+    {
+        var system = NewSystem("lock-actors.heartbeat-interval = 10s");
+        try
+        {
+            var client = LockActorsExtension.Get(system).Client;
+            var target = NewTarget();
+            await using (await client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(60), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }))
+            {
+                await AssertRenewsEvery200MsAsync(client, target);
+            }
+
+            var error = await Assert.ThrowsAsync<InvalidLockRequestException>(() =>
+                client.AcquireAsync(target, new LockOptions { Ttl = TimeSpan.FromSeconds(60), HeartbeatInterval = TimeSpan.FromMilliseconds(22_501) }));
+            Assert.Contains("heartbeat interval", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task AssertRenewsEvery200MsAsync(LockClient client, string target)
+    {
+        var last = (await client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
+        var renewals = 0;
+        for (var i = 0; i < 30 && renewals < 3; i++)
+        {
+            await Task.Delay(100);
+            var now = (await client.GetInfoAsync(target)).Metadata!.HeartbeatAt;
+            renewals += now > last ? 1 : 0;
+            last = now;
+        }
+
+        Assert.True(renewals >= 3, $"expected at least 3 renewals within 3 s at a 200 ms heartbeat, saw {renewals}");
     }
 
     [Theory]

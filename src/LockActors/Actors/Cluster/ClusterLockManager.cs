@@ -342,7 +342,7 @@ internal sealed class ClusterLockManager : ReceiveActor, IWithTimers
         if (_held.TryGetValue(requestId, out var held))
         {
             var grant = held.Wire;
-            _region.Tell(new EntityEnvelope(grant.Target, new HolderAlive(requestId, grant.Target, grant.LockId, grant.Metadata, Stopwatch.GetTimestamp())));
+            _region.Tell(new EntityEnvelope(grant.Target, new HolderAlive(requestId, grant.Target, grant.LockId, grant.Metadata, Stopwatch.GetTimestamp(), held.ProbeInterval)));
         }
     }
 

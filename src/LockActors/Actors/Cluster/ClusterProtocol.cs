@@ -21,9 +21,11 @@ internal sealed record RemoteCommand(Guid CorrelationId, ILockCommand Command);
 
 /// <summary>
 /// The holder's node says its grant is still wanted and asks how long the entity's lease certainly lasts. A new
-/// incarnation of the entity (after a move or a crash) that does not know the grant adopts it from the sidecar.
+/// incarnation of the entity (after a move or a crash) that does not know the grant adopts it from the sidecar, and
+/// keeps renewing it at <paramref name="HeartbeatInterval"/>, the interval the grant was made with (not in the sidecar;
+/// zero from a node that does not send it: the configured interval).
 /// </summary>
-internal sealed record HolderAlive(Guid RequestId, string Target, string LockId, LockMetadata Metadata, long SentAt);
+internal sealed record HolderAlive(Guid RequestId, string Target, string LockId, LockMetadata Metadata, long SentAt, TimeSpan HeartbeatInterval);
 
 /// <summary>The grant, with how long its lease certainly lasts from the moment this reply was sent.</summary>
 internal sealed record RemoteGranted(Guid RequestId, string Target, string LockId, long FencingToken, LockMetadata Metadata, TimeSpan Remaining, long SentAt);

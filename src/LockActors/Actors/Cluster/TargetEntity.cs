@@ -90,7 +90,8 @@ internal sealed class TargetEntity : ReceiveActor
 
         // A grant this incarnation does not know (the entity moved or its node crashed): adopt it from the sidecar.
         var relay = StartRelay(probe.RequestId, probe.SentAt, isAcquire: false);
-        _lock.Tell(new AdoptGrant(_target.Normalized, probe.LockId, relay), relay);
+        var interval = probe.HeartbeatInterval > TimeSpan.Zero ? probe.HeartbeatInterval : (TimeSpan?)null;
+        _lock.Tell(new AdoptGrant(_target.Normalized, probe.LockId, relay, interval), relay);
     }
 
     private IActorRef StartRelay(Guid requestId, long sentAt, bool isAcquire)
