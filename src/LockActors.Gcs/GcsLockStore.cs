@@ -179,10 +179,7 @@ public sealed class GcsLockStore : ILockStore, ILockStoreListing
     public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Scheme != "gs")
-        {
-            throw new InvalidLockTargetException(prefix.Normalized, "the GCS store only lists gs:// prefixes");
-        }
+        prefix.RequireScheme("gs", "the GCS store");
 
         var bucket = prefix.Authority;
         var anchor = prefix.Anchor;

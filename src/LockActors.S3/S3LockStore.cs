@@ -163,10 +163,7 @@ public sealed class S3LockStore : ILockStore, ILockStoreWarmUp, ILockStoreListin
     public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Scheme != "s3")
-        {
-            throw new InvalidLockTargetException(prefix.Normalized, "the S3 store only lists s3:// prefixes");
-        }
+        prefix.RequireScheme("s3", "the S3 store");
 
         var bucket = prefix.Authority;
         var anchor = prefix.Anchor;

@@ -191,10 +191,7 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
     public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Scheme != "sftp")
-        {
-            throw new InvalidLockTargetException(prefix.Normalized, "the SFTP store only lists sftp:// prefixes");
-        }
+        prefix.RequireScheme("sftp", "the SFTP store");
 
         var found = await _sessions.RunAsync(prefix.Anchor, session => SftpListing.SidecarsAsync(session.Wire.Client, prefix, session.Token), cancellationToken)
             .ConfigureAwait(false);

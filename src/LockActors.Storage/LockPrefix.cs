@@ -44,6 +44,18 @@ public sealed class LockPrefix
     }
 
     /// <summary>
+    /// Throws <see cref="InvalidLockTargetException"/> unless this prefix's scheme is <paramref name="scheme"/>: a store
+    /// lists only the URIs it serves. <paramref name="store"/> names the store in the message ("the S3 store").
+    /// </summary>
+    public void RequireScheme(string scheme, string store)
+    {
+        if (!string.Equals(Scheme, scheme, StringComparison.Ordinal))
+        {
+            throw new InvalidLockTargetException(Normalized, $"{store} only lists {scheme}:// prefixes");
+        }
+    }
+
+    /// <summary>
     /// The sidecar stored at <paramref name="sidecarPath"/> (a decoded absolute path on this prefix's store), or null when
     /// that path is not under the prefix, does not end with <c>.lock</c>, or is not the sidecar of a valid target.
     /// </summary>

@@ -49,6 +49,23 @@ public abstract partial class LockStoreConformanceTests
     }
 
     [Fact]
+    public async Task Listing_a_prefix_of_another_scheme_is_refused_with_a_typed_error_or_finds_nothing()
+    {
+        var key = NewKey("a.csv");
+        await Store.TryCreateAsync(key, "a"u8.ToArray());
+        var scheme = key.Target.Scheme == "s3" ? "gs" : "s3";
+        var foreign = LockPrefix.Parse($"{scheme}://{(key.Target.Authority.Length > 0 ? key.Target.Authority : "bucket")}/");
+        try
+        {
+            Assert.Empty(await ListAsync(foreign)); // a store serving several schemes keeps them apart
+        }
+        catch (InvalidLockTargetException error)
+        {
+            Assert.Contains(foreign.Normalized, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Listing_a_parent_prefix_includes_sidecars_in_subfolders()
     {
         var one = NewKey("one.csv");

@@ -96,10 +96,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
     public async IAsyncEnumerable<SidecarKey> ListSidecarsAsync(LockPrefix prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Scheme != "file")
-        {
-            throw new InvalidLockTargetException(prefix.Normalized, "the file store only lists file:// prefixes");
-        }
+        prefix.RequireScheme("file", "the file store");
 
         if (_root is not null && !prefix.Path.StartsWith(_root, StringComparison.Ordinal) && !_root.StartsWith(prefix.Path, StringComparison.Ordinal))
         {
