@@ -22,6 +22,7 @@ internal sealed class LeaseLockManager : IExtension
         var locks = LockActorsExtension.Get(system);
         Settings = locks.Settings;
         Manager = system.SystemActorOf(LockManager.Props(locks.Settings, locks.Stores), "lock-actors-leases");
+        Stopped = Manager.WatchAsync();
     }
 
     /// <summary>The settings of <c>lock-actors { }</c>.</summary>
@@ -29,6 +30,9 @@ internal sealed class LeaseLockManager : IExtension
 
     /// <summary>The manager the leases send <c>Acquire</c> and <c>Release</c> to.</summary>
     public IActorRef Manager { get; }
+
+    /// <summary>Completes when <see cref="Manager"/> has stopped (the actor system is terminating): nothing it was asked will be answered.</summary>
+    public Task Stopped { get; }
 
     /// <summary>How long to wait for the manager's own answer: it bounds every store call by <c>store-operation-timeout</c>.</summary>
     public TimeSpan ReplyTimeout => (Settings.StoreOperationTimeout * 3) + TimeSpan.FromSeconds(5);

@@ -58,9 +58,10 @@ public sealed class LockActorsLease : Lease
     {
         ArgumentNullException.ThrowIfNull(system);
         system.Settings.InjectTopLevelFallback(DefaultConfig);
-        _config = LockActorsLeaseConfig.From(settings, LockActorsExtension.Get(system).Settings);
+        var locks = LockActorsExtension.Get(system);
+        _config = LockActorsLeaseConfig.From(settings, locks.Settings);
         var scheme = LockTarget.Parse(_config.Target).Scheme;
-        if (!LockActorsExtension.Get(system).Stores.Supports(scheme))
+        if (!locks.Stores.Supports(scheme))
         {
             throw new LockConfigurationException("lease-root", $"no LockActors store is configured for the scheme of lease-root ({scheme}://): add it under lock-actors.stores");
         }
@@ -124,7 +125,16 @@ public sealed class LockActorsLease : Lease
 
             var released = _locks.Manager.Ask<LockReleased>(new Messages.Release(held.Target, held.LockId), _locks.ReplyTimeout);
             ObserveLate(released);
-            await released.WaitAsync(_config.OperationTimeout).ConfigureAwait(false);
+            await Task.WhenAny(released, _locks.Stopped).WaitAsync(_config.OperationTimeout).ConfigureAwait(false);
+            if (!released.IsCompleted)
+            {
+                // The actor system is going down without its lease manager (e.g. terminated abruptly): nobody will
+                // answer, so do not wait the operation timeout. The grant is no longer renewed and expires by its TTL.
+                _log.Warning("Lease {0} ({1}) not released: the lease manager has stopped; it expires after its TTL ({2})", Settings.LeaseName, Target, _config.Ttl);
+                return false;
+            }
+
+            await released.ConfigureAwait(false);
             return true;
         }
         catch (LockNotHeldException)

@@ -124,6 +124,19 @@ public abstract class LeaseContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Release_after_the_lease_manager_stopped_answers_at_once_instead_of_waiting_the_operation_timeout()
+    {
+        var lease = LeaseNodes.Lease(_a, NewLeaseName(), "owner-a");
+        Assert.True(await lease.Acquire());
+        var manager = await _a.ActorSelection("/system/lock-actors-leases").ResolveOne(TimeSpan.FromSeconds(5));
+        await manager.GracefulStop(TimeSpan.FromSeconds(10)); // as when the system is terminated without coordinated shutdown
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(await lease.Release()); // not known to be released: it expires by its TTL
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"Release waited {watch.Elapsed} for a manager that had stopped (operation timeout 10 s)");
+    }
+
+    [Fact]
     public async Task Released_lease_never_calls_the_lost_callback()
     {
         var lease = LeaseNodes.Lease(_a, NewLeaseName(), "owner-a");
