@@ -38,7 +38,7 @@ public sealed partial class LockManager : ReceiveActor
     private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
-    private readonly Dictionary<(ILockStore Store, string Scheme), ILockStore> _instrumented = new();
+    private readonly InstrumentedStores _instrumented = new();
 
     private LockManager(LockActorsSettings settings, LockStoreRegistry stores)
     {
@@ -145,22 +145,11 @@ public sealed partial class LockManager : ReceiveActor
             return child;
         }
 
-        child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
+        child = Context.ActorOf(TargetLockActor.Props(target, _instrumented.For(store, target.Scheme), _settings, _instanceId), ChildName(target));
         Context.Watch(child);
         _children[target.Normalized] = child;
         _targetsByChild[child] = target.Normalized;
         return child;
-    }
-
-    /// <summary>The store as target actors see it: measured in one place for every backend (<see cref="InstrumentedLockStore"/>).</summary>
-    private ILockStore Instrumented(ILockStore store, string scheme)
-    {
-        if (!_instrumented.TryGetValue((store, scheme), out var instrumented))
-        {
-            _instrumented[(store, scheme)] = instrumented = InstrumentedLockStore.Wrap(store, scheme);
-        }
-
-        return instrumented;
     }
 
     private void BeginPassivation(IActorRef child)

@@ -6,9 +6,10 @@ namespace LockActors.Telemetry;
 
 /// <summary>
 /// Measures every primitive the lock actors call on a store (<c>lockactors.store.operation.duration</c>,
-/// <c>lockactors.store.errors</c>), in one place for every backend: the lock manager wraps each store it hands to a
-/// target actor. With no listener each call goes straight to the store. Results and exceptions pass through unchanged;
-/// the store is not owned (the registry disposes it).
+/// <c>lockactors.store.errors</c>), in one place for every backend: every store handed to a target actor is wrapped
+/// through <see cref="InstrumentedStores"/>, by the lock manager and by cluster mode's entities alike. With no listener
+/// each call goes straight to the store. Results and exceptions pass through unchanged; the store is not owned (the
+/// registry disposes it).
 /// </summary>
 internal class InstrumentedLockStore : ILockStore
 {

@@ -37,6 +37,9 @@ public sealed class MetricsRecorder : IDisposable
         _listener.Start();
     }
 
+    /// <summary>A URI scheme of letters only, unique to one test: register the test's store under it and record it.</summary>
+    public static string NewScheme() => "tel" + string.Concat(Guid.NewGuid().ToString("N")[..10].Select(c => (char)('a' + (Convert.ToInt32(c.ToString(), 16) % 26))));
+
     /// <summary>Every measurement so far of <paramref name="instrument"/> whose tags include all of <paramref name="tags"/>.</summary>
     public IReadOnlyList<RecordedMeasurement> Of(string instrument, params (string Name, string Value)[] tags) =>
         _measurements.Where(m => m.Instrument == instrument && tags.All(t => m.Tag(t.Name) == t.Value)).ToList();

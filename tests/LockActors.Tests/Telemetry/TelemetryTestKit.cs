@@ -21,7 +21,7 @@ public abstract class TelemetryTestKit : Akka.TestKit.Xunit2.TestKit
     protected static readonly TimeSpan Ttl = TimeSpan.FromMilliseconds(1500);
 
     protected TelemetryTestKit(ITestOutputHelper output)
-        : this(NewScheme(), new MemoryLockStore(), output)
+        : this(MetricsRecorder.NewScheme(), new MemoryLockStore(), output)
     {
     }
 
@@ -94,7 +94,4 @@ public abstract class TelemetryTestKit : Akka.TestKit.Xunit2.TestKit
         Spans.Dispose();
         base.AfterAll();
     }
-
-    /// <summary>A URI scheme of letters only, unique to one test.</summary>
-    private static string NewScheme() => "tel" + string.Concat(Guid.NewGuid().ToString("N")[..10].Select(c => (char)('a' + (Convert.ToInt32(c.ToString(), 16) % 26))));
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using LockActors.Configuration;
 using LockActors.Storage;
+using LockActors.Telemetry;
 
 namespace LockActors.Actors.Cluster;
 
@@ -15,20 +16,21 @@ internal static class ClusterRouting
         var instanceId = Guid.NewGuid().ToString("N")[..8];
         // The entity's own idle timer only asks its (ignoring) parent; the shard passivates idle entities.
         var entitySettings = settings with { PassivateAfter = cluster.PassivateIdleAfter };
+        var instrumented = new InstrumentedStores(); // entities' store operations are measured as the local manager's are
         var request = new ShardedTargets(
-            id => EntityProps(id, stores, entitySettings, instanceId),
+            id => EntityProps(id, stores, instrumented, entitySettings, instanceId),
             message => message is EntityEnvelope envelope ? envelope.EntityId : null,
             message => message is EntityEnvelope envelope ? envelope.Message : message,
             EntityHandOff.Instance);
         return LoadProvider(cluster.Provider).StartRegion(system, cluster, request);
     }
 
-    private static Props EntityProps(string entityId, LockStoreRegistry stores, LockActorsSettings settings, string instanceId)
+    private static Props EntityProps(string entityId, LockStoreRegistry stores, InstrumentedStores instrumented, LockActorsSettings settings, string instanceId)
     {
         try
         {
             var target = LockTarget.Parse(entityId);
-            return TargetEntity.Props(target, stores.Resolve(target), settings, instanceId);
+            return TargetEntity.Props(target, instrumented.For(stores.Resolve(target), target.Scheme), settings, instanceId);
         }
         catch (Exception e) when (e is LockException or ArgumentException)
         {
