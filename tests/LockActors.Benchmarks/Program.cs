@@ -17,7 +17,7 @@ using LockActors.Benchmarks.Scenarios;
 
 const string Usage = """
     usage: dotnet run -c Release --project tests/LockActors.Benchmarks -- <scenario> [--runs N] [--smoke] [--out DIR]
-      scenarios: p1 p2 p3 p4 p5 latency p7 scaling all (= all of these), micro (BenchmarkDotNet)
+      scenarios: p1 p2 p3 p4 p5 p6 latency p7 scaling all (= all of these), micro (BenchmarkDotNet)
       --runs N   measured runs per figure (default 3; 1 with --smoke)
       --smoke    tiny sizes, no external servers: a few seconds, for CI
       --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
@@ -76,7 +76,7 @@ if (verb == "micro")
 var scenarios = new (string Name, Func<Options, Results, Task> Run)[]
 {
     ("p1", P1FanOut.RunAsync), ("p2", P2File.RunAsync), ("p3", P3Requests.RunAsync),
-    ("p4", P4Contention.RunAsync), ("p5", P5Memory.RunAsync), ("latency", StoreLatency.RunAsync), ("p7", P7NetworkFanOut.RunAsync), ("scaling", ScalingCurves.RunAsync),
+    ("p4", P4Contention.RunAsync), ("p5", P5Memory.RunAsync), ("p6", P6Cluster.RunAsync), ("latency", StoreLatency.RunAsync), ("p7", P7NetworkFanOut.RunAsync), ("scaling", ScalingCurves.RunAsync),
 };
 var selected = verb == "all" ? scenarios : scenarios.Where(s => s.Name == verb).ToArray();
 if (selected.Length == 0)
