@@ -15,7 +15,7 @@ internal static class P6Cluster
     {
         r.Describe(Name, "P6 · cluster mode vs store arbitration (in-process nodes on loopback, one shared mem:// store)",
             "the same nodes without cluster mode in the same run: plain actor systems on the same store, where the store alone arbitrates " +
-            "(a waiter on another node re-reads the sidecar at the default poll-interval, 200 ms doubling to 2 s). " +
+            "(a waiter on another node polls the store, trying its create again, at the default poll-interval: 200 ms doubling to 2 s). " +
             "Here the **library** column is cluster mode (LockActors.Cluster, nodes of one Akka.NET cluster on 127.0.0.1) and the **baseline** column the plain systems; " +
             "ratio > 1 = cluster mode is better.");
         var rounds = o.Size(3, 40);
