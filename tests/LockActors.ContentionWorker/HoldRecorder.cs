@@ -21,11 +21,20 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
     private readonly StreamWriter _history = new(new FileStream(historyPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
 
     /// <summary>One hold: acquire, BEGIN, a WRITE every <paramref name="interval"/> for <paramref name="holdFor"/>, END, release.</summary>
+    /// <param name="announceGrant">Print "GRANT target token lockId enter" at once: a test can then account for a hold
+    /// whose process is killed before it records it.</param>
+    /// <param name="cancel">Stops a waiting acquire (not a hold under way).</param>
     /// <returns>The release outcome: "released" or the exception type name.</returns>
-    public async Task<string> HoldAsync(LockClient client, string target, LockOptions options, TimeSpan holdFor, TimeSpan interval, bool verbose)
+    public async Task<string> HoldAsync(LockClient client, string target, LockOptions options, TimeSpan holdFor, TimeSpan interval, bool verbose,
+        bool announceGrant = false, CancellationToken cancel = default)
     {
-        var handle = await client.AcquireAsync(target, options);
+        var handle = await client.AcquireAsync(target, options, cancel);
         var enter = Stopwatch.GetTimestamp();
+        if (announceGrant)
+        {
+            Console.WriteLine(FormattableString.Invariant($"GRANT {handle.Target} {handle.FencingToken} {handle.LockId} {enter}"));
+        }
+
         var protectedFile = ProtectedFile(protectedDirectory, handle.Target);
         if (verbose)
         {
