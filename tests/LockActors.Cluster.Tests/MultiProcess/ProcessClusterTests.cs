@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using LockActors.Reliability.History;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LockActors.Cluster.Tests.MultiProcess;
+
+/// <summary>
+/// Cluster mode on a real cluster: three nodes as separate OS processes on 127.0.0.1 (see <see cref="ProcessCluster"/>),
+/// callers on every node contending for six files of one file:// directory, then a node is killed with kill -9, leaves,
+/// or is frozen with SIGSTOP past the failure detector and SBR. Every case asserts zero overlapping holds and zero
+/// token faults over the whole history (<see cref="HistoryCheck"/>) and that the survivors get grants again; the
+/// figures (time to the first grant after the event) are printed.
+/// </summary>
+public sealed class ProcessClusterTests(ITestOutputHelper output)
+{
+    /// <summary>Liveness bound: failure detection (5 s) + SBR (3 s) + removal + shard move on a loaded 2-core box.</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public Task Kill_9_of_the_node_hosting_a_held_locks_entity_moves_it_and_the_survivors_get_grants_again() =>
+        KillEntityHostAsync(oldest: false);
+
+    [Fact]
+    public Task Kill_9_of_the_oldest_node_the_shard_coordinator_hosting_several_entities_brings_every_target_back() =>
+        KillEntityHostAsync(oldest: true);
+
+    [Fact]
+    public Task Kill_9_of_the_node_holding_a_lock_whose_entity_is_elsewhere_lets_the_others_take_it() =>
+        RunAsync(TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500), async cluster =>
+        {
+            // TTL 20 s: a grant before then comes from the entity seeing the holder's node downed (DeathWatch).
+            await cluster.StartAsync();
+            (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
+            await ProcessCluster.WaitUntilAsync(() =>
+            {
+                held = cluster.OpenGrants().FirstOrDefault(o => o.Node.Name != "node0" && cluster.EntityHost(o.Grant.Target) is { } host && host != o.Node);
+                return held.Node is not null;
+            }, "a node other than the oldest holds a lock whose entity runs elsewhere", TimeSpan.FromSeconds(60));
+            var victim = held.Node!;
+            var killedAt = cluster.Kill(victim);
+            await cluster.WaitForGrantsAfterAsync(killedAt, [held.Grant!.Target], victim, Recovery);
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            var taken = cluster.FirstGrantMs(killedAt, held.Grant.Target, victim)!.Value;
+            Figures("C3 kill -9 of the holder's node (entity elsewhere)", check,
+                $"the killed node's lock (token {held.Grant.Token}) granted to another node {taken:F0} ms after the kill (TTL {cluster.Ttl.TotalSeconds:F0} s: " +
+                $"{(taken < cluster.Ttl.TotalMilliseconds ? "released on downing, before the TTL" : "after the TTL")}); any grant by the survivors {cluster.FirstGrantMs(killedAt, except: victim):F0} ms");
+            AssertSurvivorsStoppedCleanly(cluster, victim);
+        });
+
+    [Fact]
+    public Task Graceful_leave_while_locks_are_held_moves_the_shards_and_holders_keep_their_locks_or_are_told_they_lost_them() =>
+        RunAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(1500), async cluster =>
+        {
+            await cluster.StartAsync();
+            var (victim, target) = await HeldEntityAsync(cluster, oldest: false, minEntities: 1);
+            var heldThen = cluster.OpenGrants().Where(o => o.Node != victim).Select(o => o.Grant.LockId).ToHashSet(StringComparer.Ordinal);
+            var moved = victim.Entities.ToArray();
+            var leftAt = cluster.Leave(victim);
+            var exit = await cluster.WaitForExitAsync(victim, TimeSpan.FromSeconds(60));
+            await cluster.WaitForGrantsAfterAsync(leftAt, moved, victim, Recovery);
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            var across = check.Holds.Where(h => heldThen.Contains(h.LockId)).ToArray();
+            var handOver = moved.Select(t => cluster.FirstGrantMs(leftAt, t, victim)!.Value).ToArray();
+            Figures("C4 graceful leave", check,
+                $"the leaver exited {exit} {ProcessCluster.Ms(victim.ExitedAt!.Value - leftAt):F0} ms after being asked; {moved.Length} entities moved, first grant of each after the leave: " +
+                $"{string.Join(", ", handOver.Select(Whole))} ms (slowest {handOver.Max():F0}); holds under way on other nodes at the leave: {across.Length}, kept {across.Count(h => !h.Lost)}, lost {across.Count(h => h.Lost)}");
+            Assert.Contains(target, moved);
+            AssertSurvivorsStoppedCleanly(cluster, victim);
+        });
+
+    [Fact]
+    public Task SIGSTOP_of_a_node_past_SBR_the_survivors_keep_granting_and_the_resumed_node_can_only_lose_and_terminates() =>
+        RunAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(500), async cluster =>
+        {
+            await cluster.StartAsync();
+            var (victim, _) = await HeldEntityAsync(cluster, oldest: false, minEntities: 1);
+            var survivors = cluster.ClusterNodes.Where(n => n != victim).ToArray();
+            var partitioned = victim.Entities.ToArray();
+            var pausedAt = cluster.Pause(victim);
+
+            // SIGCONT only once both survivors have removed the frozen node: resumed earlier, its view (everyone
+            // unreachable) would reach the survivors by gossip and SBR could judge them indirectly connected and down them.
+            await ProcessCluster.WaitUntilAsync(() => survivors.All(s => !s.Sees(victim)), "both survivors removed the frozen node", Recovery);
+            var removedAt = Stopwatch.GetTimestamp();
+            await cluster.WaitForGrantsAfterAsync(pausedAt, partitioned, victim, Recovery);
+            var resumedAt = cluster.Resume(victim);
+            var exit = await cluster.WaitForExitAsync(victim, TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            var spanning = check.Holds.Where(h => h.Pid == victim.Pid && h.Enter < pausedAt && h.Exit > pausedAt - (long)(0.2 * Stopwatch.Frequency)).ToArray();
+            var after = partitioned.Select(t => cluster.FirstGrantMs(pausedAt, t, victim)!.Value).ToArray();
+            Figures("C5 SIGSTOP past SBR, then SIGCONT", check,
+                $"stopped {ProcessCluster.Ms(resumedAt - pausedAt):F0} ms; survivors removed it {ProcessCluster.Ms(removedAt - pausedAt):F0} ms after SIGSTOP; first survivor grant after SIGSTOP " +
+                $"{cluster.FirstGrantMs(pausedAt, except: victim):F0} ms; its {partitioned.Length} entities' targets granted again after {string.Join(", ", after.Select(Whole))} ms; " +
+                $"the resumed node exited {exit} {ProcessCluster.Ms(victim.ExitedAt!.Value - resumedAt):F0} ms after SIGCONT ({(victim.StampOf("TERMINATED") is null ? "not" : string.Empty)} downed itself); " +
+                $"its holds spanning the pause {spanning.Length}, lost {spanning.Count(h => h.Lost)}, grants after SIGCONT {victim.Grants.Count(g => g.Enter > resumedAt)}");
+            Assert.True(exit == 4 && victim.StampOf("TERMINATED") is not null, $"the resumed node did not terminate itself (exit {exit})");
+            // It can only lose: nothing it held across the freeze was written to after the resume.
+            Assert.True(spanning.All(h => h.Exit < resumedAt), "a hold of the frozen node wrote after SIGCONT: " + string.Join(", ", spanning.Where(h => h.Exit >= resumedAt)));
+            AssertSurvivorsStoppedCleanly(cluster, victim);
+        });
+
+    [Fact]
+    public Task Three_cluster_nodes_and_a_plain_process_contend_on_the_same_files_and_every_process_gets_grants() =>
+        RunAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(200), async cluster =>
+        {
+            await cluster.StartAsync(plain: 1);
+            var from = Stopwatch.GetTimestamp();
+            await ProcessCluster.WaitUntilAsync(() => cluster.Nodes.All(n => n.Grants.Count(g => g.Enter > from) >= 5), "every process got 5 grants", TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            Figures("C6 3 cluster nodes + 1 plain process", check,
+                "grants per process: " + string.Join(", ", cluster.Nodes.Select(n => $"{n.Name} {n.Grants.Count}")));
+            AssertSurvivorsStoppedCleanly(cluster);
+        });
+
+    private static string Whole(double ms) => ms.ToString("F0", CultureInfo.InvariantCulture);
+
+    /// <summary>Cases 1 and 2: kill -9 of a node hosting the entity of a lock held by another node's caller.</summary>
+    private Task KillEntityHostAsync(bool oldest) =>
+        RunAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(500), async cluster =>
+        {
+            await cluster.StartAsync();
+            var (victim, target) = await HeldEntityAsync(cluster, oldest, minEntities: oldest ? 2 : 1);
+            var heldThen = cluster.OpenGrants().Where(o => o.Node != victim && o.Grant.Target == target).Select(o => o.Grant.LockId).ToHashSet(StringComparer.Ordinal);
+            var hosted = victim.Entities.ToArray();
+            var killedAt = cluster.Kill(victim);
+            await cluster.WaitForGrantsAfterAsync(killedAt, hosted, victim, Recovery);
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            var back = hosted.Select(t => cluster.FirstGrantMs(killedAt, t, victim)!.Value).ToArray();
+            var holder = check.Holds.FirstOrDefault(h => heldThen.Contains(h.LockId));
+            Figures(oldest ? "C2 kill -9 of the oldest node (shard coordinator)" : "C1 kill -9 of an entity node", check,
+                $"{hosted.Length} entities on {victim.Name}; first grant of each after the kill: {string.Join(", ", back.Select(Whole))} ms (slowest {back.Max():F0}; " +
+                $"the held lock's target {cluster.FirstGrantMs(killedAt, target, victim):F0}); its holder {(holder is null ? "not recorded" : holder.Lost ? "was told LockLost" : "kept its lock")}; " +
+                $"any grant by the survivors {cluster.FirstGrantMs(killedAt, except: victim):F0} ms");
+            AssertSurvivorsStoppedCleanly(cluster, victim);
+        });
+
+    /// <summary>Waits until a node (the oldest, or another) hosts at least <paramref name="minEntities"/> entities, one of
+    /// them for a lock held right now by another node's caller.</summary>
+    private static async Task<(ProcessClusterNode Victim, string Target)> HeldEntityAsync(ProcessCluster cluster, bool oldest, int minEntities)
+    {
+        (ProcessClusterNode Victim, string Target) found = default;
+        await ProcessCluster.WaitUntilAsync(() =>
+        {
+            foreach (var (node, grant) in cluster.OpenGrants())
+            {
+                if (cluster.EntityHost(grant.Target) is { } host && host != node && (host.Name == "node0") == oldest && host.Entities.Count >= minEntities)
+                {
+                    found = (host, grant.Target);
+                    return true;
+                }
+            }
+
+            return false;
+        }, $"{(oldest ? "the oldest node" : "a younger node")} hosts {minEntities}+ entities, one of a lock another node holds", TimeSpan.FromSeconds(60));
+        return found;
+    }
+
+    /// <summary>The safety assertions every case makes, after printing its figures.</summary>
+    private void Figures(string scenario, HistoryCheck check, string figures)
+    {
+        output.WriteLine($"FIGURES {scenario}: {figures}; {check.Summary()}");
+        Assert.True(check.Overlaps == 0 && check.TokenFaults == 0 && check.Clean, check.Report());
+    }
+
+    /// <summary>Every process but the one the test acted on stopped when told to (exit 0): none was downed or failed.</summary>
+    private static void AssertSurvivorsStoppedCleanly(ProcessCluster cluster, ProcessClusterNode? victim = null)
+    {
+        foreach (var node in cluster.Nodes.Where(n => n != victim))
+        {
+            Assert.True(node.ExitCode == 0, $"{node} exited {node.ExitCode} (a survivor was downed?)");
+        }
+    }
+
+    private async Task RunAsync(TimeSpan ttl, TimeSpan holdFor, Func<ProcessCluster, Task> test)
+    {
+        await using var cluster = new ProcessCluster(output, ttl, holdFor);
+        try
+        {
+            await test(cluster);
+        }
+        catch
+        {
+            cluster.ReportFailure();
+            throw;
+        }
+    }
+}
