@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -18,6 +19,7 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    private readonly ConcurrentDictionary<string, HoldRecord> _releasing = new(StringComparer.Ordinal);
     private readonly StreamWriter _history = new(new FileStream(historyPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
 
     /// <summary>One hold: acquire, BEGIN, a WRITE every <paramref name="interval"/> for <paramref name="holdFor"/>, END, release.</summary>
@@ -89,6 +91,10 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
             }
         }
 
+        // Its writes are over: if the release never completes (the actor system terminated under it), RecordUnfinished
+        // still records the hold with what is known.
+        var unfinished = new HoldRecord(handle.Target, Environment.ProcessId, handle.LockId, handle.FencingToken, enter, exit, lost, writes, "unfinished");
+        _releasing[handle.LockId] = unfinished;
         string release;
         try
         {
@@ -100,10 +106,9 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
             release = e.GetType().Name;
         }
 
-        var record = new HoldRecord(handle.Target, Environment.ProcessId, handle.LockId, handle.FencingToken, enter, exit, lost, writes, release);
-        lock (_history)
+        if (_releasing.TryRemove(handle.LockId, out _))
         {
-            _history.WriteLine(JsonSerializer.Serialize(record, Json));
+            Record(unfinished with { Release = release });
         }
 
         if (verbose)
@@ -114,7 +119,27 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
         return release;
     }
 
+    /// <summary>Records every hold whose writes are over but whose release has not completed, as "unfinished".</summary>
+    public void RecordUnfinished()
+    {
+        foreach (var lockId in _releasing.Keys)
+        {
+            if (_releasing.TryRemove(lockId, out var record))
+            {
+                Record(record);
+            }
+        }
+    }
+
     public void Dispose() => _history.Dispose();
+
+    private void Record(HoldRecord record)
+    {
+        lock (_history)
+        {
+            _history.WriteLine(JsonSerializer.Serialize(record, Json));
+        }
+    }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

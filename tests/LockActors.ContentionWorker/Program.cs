@@ -153,6 +153,10 @@ var work = Enumerable.Range(0, callers).Select(async caller =>
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+        catch (LockSystemShuttingDownException)
+        {
+            break; // downed or left: this node takes no more locks
+        }
         catch (Exception e)
         {
             Interlocked.Increment(ref failures);
@@ -166,6 +170,7 @@ if (await Task.WhenAny(callersDone, system.WhenTerminated) != callersDone)
     // Downed (or left): the cluster ran coordinated shutdown. The callers record what they held, then the process goes.
     Console.WriteLine(FormattableString.Invariant($"TERMINATED {Stopwatch.GetTimestamp()}"));
     await Task.WhenAny(callersDone, Task.Delay(TimeSpan.FromSeconds(10)));
+    recorder.RecordUnfinished();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE grants={completed} failures={failures} terminated"));
     return 4;
 }

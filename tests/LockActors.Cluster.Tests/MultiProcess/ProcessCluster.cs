@@ -113,10 +113,25 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>kill -9; returns the Stopwatch time just before it.</summary>
     public long Kill(ProcessClusterNode node)
     {
+        node.KilledAtUtc = DateTime.UtcNow;
         var at = node.Process.KillHard();
         node.KilledAt = at;
         _output.WriteLine($"{Stamp()} kill -9 {node}");
         return at;
+    }
+
+    /// <summary>Milliseconds from <paramref name="killed"/>'s kill to the first Akka log line of another node containing
+    /// <paramref name="text"/> (log lines carry the wall clock; the kill's wall-clock time is kept for this).</summary>
+    public double? LoggedAfterKillMs(ProcessClusterNode killed, string text)
+    {
+        var line = _nodes.Where(n => n != killed).SelectMany(n => n.Process.Lines).FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal) && l.StartsWith('['));
+        if (line is null || killed.KilledAtUtc is not { } killedAt)
+        {
+            return null;
+        }
+
+        var stamp = line.Split(']')[1].TrimStart('['); // "[INFO][12/03/2026 07:11:33.099Z][Thread …]"
+        return (DateTime.ParseExact(stamp, "MM/dd/yyyy HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) - killedAt).TotalMilliseconds;
     }
 
     /// <summary>Asks <paramref name="node"/> to leave the cluster gracefully; returns when it was asked.</summary>

@@ -28,6 +28,9 @@ public sealed class ProcessClusterNode(string name, int port, WorkerProcess proc
     /// <summary>When it was killed (Stopwatch time), if it was.</summary>
     public long? KilledAt { get; internal set; }
 
+    /// <summary>When it was killed, on the wall clock (Akka's log lines carry that clock).</summary>
+    public DateTime? KilledAtUtc { get; internal set; }
+
     /// <summary>Its exit code once the test saw it exit.</summary>
     public int? ExitCode { get; internal set; }
 
