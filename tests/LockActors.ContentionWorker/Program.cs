@@ -165,10 +165,12 @@ var work = Enumerable.Range(0, callers).Select(async caller =>
     }
 }).ToArray();
 var callersDone = Task.WhenAll(work);
-if (await Task.WhenAny(callersDone, system.WhenTerminated) != callersDone)
+if (await Task.WhenAny(callersDone, system.WhenTerminated) != callersDone || CoordinatedShutdown.Get(system).ShutdownReason is not null)
 {
-    // Downed (or left): the cluster ran coordinated shutdown. The callers record what they held, then the process goes.
-    Console.WriteLine(FormattableString.Invariant($"TERMINATED {Stopwatch.GetTimestamp()}"));
+    // Downed (or left): the cluster ran coordinated shutdown (the callers may have stopped first, refused new locks).
+    // The callers record what they held, then the process goes.
+    await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
+    Console.WriteLine(FormattableString.Invariant($"TERMINATED {Stopwatch.GetTimestamp()} {CoordinatedShutdown.Get(system).ShutdownReason}"));
     await Task.WhenAny(callersDone, Task.Delay(TimeSpan.FromSeconds(10)));
     recorder.RecordUnfinished();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE grants={completed} failures={failures} terminated"));
