@@ -339,6 +339,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             acceptable-heartbeat-pause = {{Ms(AcceptableHeartbeatPause)}}ms
           }
           sharding {
+            # A rebalance the coordinator starts just as a node dies (before it is even unreachable) waits for the dead
+            # region until handoff-timeout (default 60 s), holding every request for that shard: seen once as a 62 s stall.
+            handoff-timeout = 10s
             distributed-data.durable.keys = []
             retry-interval = 200ms
             waiting-for-state-timeout = 500ms

@@ -15,8 +15,9 @@ namespace LockActors.Cluster.Tests.MultiProcess;
 /// </summary>
 public sealed class ProcessClusterTests(ITestOutputHelper output)
 {
-    /// <summary>Liveness bound: failure detection (5 s) + SBR (3 s) + removal + shard move on a loaded 2-core box.</summary>
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
+    /// <summary>Liveness bound: failure detection (~7 s) + SBR (3 s) + removal + a hand-off under way (10 s) + shard
+    /// move, with room for a loaded 2-core box (measured: 11–15 s).</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
 
     [Fact]
     public Task Kill_9_of_the_node_hosting_a_held_locks_entity_moves_it_and_the_survivors_get_grants_again() =>
