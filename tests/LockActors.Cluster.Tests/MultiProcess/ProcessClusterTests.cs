@@ -113,6 +113,39 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
         });
 
     [Fact]
+    public Task SIGSTOP_of_a_holders_node_until_it_is_downed_but_shorter_than_the_TTL_never_gives_its_lock_to_another_while_it_can_still_write() =>
+        RunAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20), async cluster =>
+        {
+            // The frozen node's callers keep the lease copy their last probe answer gave them (TTL 30 s); the survivors
+            // down and remove the node after ~12 s. Whoever gets its lock then must not overlap its holder resuming.
+            await cluster.StartAsync();
+            (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
+            await ProcessCluster.WaitUntilAsync(() =>
+            {
+                held = cluster.OpenGrants().FirstOrDefault(o => o.Node.Name != "node0" && cluster.EntityHost(o.Grant.Target) is { } host && host != o.Node);
+                return held.Node is not null;
+            }, "a node other than the oldest holds a lock whose entity runs elsewhere", TimeSpan.FromSeconds(60));
+            var victim = held.Node!;
+            var survivors = cluster.ClusterNodes.Where(n => n != victim).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(2)); // a probe answered: the holder's lease copy is fresh
+            var pausedAt = cluster.Pause(victim);
+            await ProcessCluster.WaitUntilAsync(() => survivors.All(s => !s.Sees(victim)), "both survivors removed the frozen node", Recovery);
+            var removedAt = Stopwatch.GetTimestamp();
+            var resumedAt = cluster.Resume(victim);
+            var exit = await cluster.WaitForExitAsync(victim, TimeSpan.FromSeconds(60));
+            await cluster.WaitForGrantsAfterAsync(pausedAt, [held.Grant!.Target], victim, Recovery);
+            await cluster.StopAsync();
+
+            var check = cluster.Check();
+            var hold = check.Holds.FirstOrDefault(h => h.LockId == held.Grant.LockId);
+            Figures("C7 SIGSTOP of a holder's node, shorter than the TTL, until downed", check,
+                $"stopped {ProcessCluster.Ms(resumedAt - pausedAt):F0} ms (TTL {cluster.Ttl.TotalSeconds:F0} s); removed {ProcessCluster.Ms(removedAt - pausedAt):F0} ms after SIGSTOP; " +
+                $"its lock granted to another node {cluster.FirstGrantMs(pausedAt, held.Grant.Target, victim):F0} ms after SIGSTOP; the frozen holder {(hold is null ? "recorded nothing" : $"{(hold.Lost ? "lost it" : "kept it")}, last write {ProcessCluster.Ms(hold.Exit - resumedAt):F0} ms after SIGCONT")}; " +
+                $"the resumed node exited {exit}");
+            AssertSurvivorsStoppedCleanly(cluster, victim);
+        });
+
+    [Fact]
     public Task Three_cluster_nodes_and_a_plain_process_contend_on_the_same_files_and_every_process_gets_grants() =>
         RunAsync(TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(200), async cluster =>
         {
