@@ -31,7 +31,8 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
     public Task Kill_9_of_the_node_holding_a_lock_whose_entity_is_elsewhere_lets_the_others_take_it() =>
         RunAsync(TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500), async cluster =>
         {
-            // TTL 20 s: a grant before then comes from the entity seeing the holder's node downed (DeathWatch).
+            // TTL 20 s: a grant before then comes from the entity seeing the holder's node downed (DeathWatch) and
+            // releasing once the lease it last confirmed to that node has run out.
             await cluster.StartAsync();
             (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
             await ProcessCluster.WaitUntilAsync(() =>
@@ -48,7 +49,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
             var taken = cluster.FirstGrantMs(killedAt, held.Grant.Target, victim)!.Value;
             var released = cluster.LoggedAfterKillMs(victim, "Releasing grant " + held.Grant.LockId);
             Figures("C3 kill -9 of the holder's node (entity elsewhere)", check,
-                $"the entity released the killed node's grant {(released is { } r ? $"{r:F0} ms after the kill, when the node was downed (TTL {cluster.Ttl.TotalSeconds:F0} s)" : "never (it expired: TTL)")}; " +
+                $"the entity released the killed node's grant {(released is { } r ? $"{r:F0} ms after the kill (the node downed, then the lease last confirmed to it over; TTL {cluster.Ttl.TotalSeconds:F0} s)" : "never (it expired: TTL)")}; " +
                 $"the next caller asking got it {taken:F0} ms after the kill; any grant by the survivors {cluster.FirstGrantMs(killedAt, except: victim):F0} ms");
             AssertSurvivorsStoppedCleanly(cluster, victim);
         });
