@@ -23,8 +23,8 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
     private readonly StreamWriter _history = new(new FileStream(historyPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
 
     /// <summary>One hold: acquire, BEGIN, a WRITE every <paramref name="interval"/> for <paramref name="holdFor"/>, END, release.</summary>
-    /// <param name="announceGrant">Print "GRANT target token lockId enter" at once: a test can then account for a hold
-    /// whose process is killed before it records it.</param>
+    /// <param name="announceGrant">Print "GRANT target token lockId enter" at once and "WRITTEN lockId exit lost" when
+    /// the writes are over: a test can then account for a hold whose process is killed before it records it.</param>
     /// <param name="cancel">Stops a waiting acquire (not a hold under way).</param>
     /// <returns>The release outcome: "released" or the exception type name.</returns>
     public async Task<string> HoldAsync(LockClient client, string target, LockOptions options, TimeSpan holdFor, TimeSpan interval, bool verbose,
@@ -95,6 +95,12 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
         // still records the hold with what is known.
         var unfinished = new HoldRecord(handle.Target, Environment.ProcessId, handle.LockId, handle.FencingToken, enter, exit, lost, writes, "unfinished");
         _releasing[handle.LockId] = unfinished;
+        if (announceGrant)
+        {
+            // A process killed during the release leaves no record: this line still says when its writes ended.
+            Console.WriteLine(FormattableString.Invariant($"WRITTEN {handle.LockId} {exit} {lost}"));
+        }
+
         string release;
         try
         {

@@ -186,14 +186,20 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     /// <summary>
     /// The history check over every recorded hold, plus the grants a process announced but never recorded: held until
-    /// its kill, or (conservatively) until the test saw it exit.
+    /// the end of their writes when the process announced it (killed during the release), else until its kill or
+    /// (conservatively) until the test saw it exit.
     /// </summary>
     public HistoryCheck Check()
     {
         var holds = ReadHolds();
         var recorded = holds.Select(h => h.LockId).ToHashSet(StringComparer.Ordinal);
-        var unrecorded = _nodes.SelectMany(n => n.Grants.Where(g => !recorded.Contains(g.LockId)).Select(g =>
-            new Hold(g.Target, n.Pid, g.LockId, g.Token, g.Enter, n.KilledAt ?? n.ExitedAt ?? Stopwatch.GetTimestamp(), false, 0, n.KilledAt is null ? "unrecorded" : "killed")));
+        var unrecorded = _nodes.SelectMany(n =>
+        {
+            var written = n.WritesEnded;
+            return n.Grants.Where(g => !recorded.Contains(g.LockId)).Select(g => new Hold(
+                g.Target, n.Pid, g.LockId, g.Token, g.Enter,
+                written.TryGetValue(g.LockId, out var end) ? end : n.KilledAt ?? n.ExitedAt ?? Stopwatch.GetTimestamp(), false, 0, n.KilledAt is null ? "unrecorded" : "killed"));
+        });
         return HistoryCheck.Run([.. holds, .. unrecorded], ProtectedDirectory);
     }
 

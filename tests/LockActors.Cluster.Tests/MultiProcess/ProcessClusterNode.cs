@@ -61,6 +61,10 @@ public sealed class ProcessClusterNode(string name, int port, WorkerProcess proc
         return new Grant(f[1], long.Parse(f[2], CultureInfo.InvariantCulture), f[3], long.Parse(f[4], CultureInfo.InvariantCulture));
     }).ToArray();
 
+    /// <summary>When each announced hold's writes ended ("WRITTEN lockId exit lost"), by lock id.</summary>
+    public IReadOnlyDictionary<string, long> WritesEnded => Process.Lines.Where(l => l.StartsWith("WRITTEN ", StringComparison.Ordinal))
+        .Select(l => l.Split(' ')).ToDictionary(f => f[1], f => long.Parse(f[2], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
     /// <summary>The Stopwatch time in the first line starting with <paramref name="prefix"/> ("LEAVING 123…"), if printed.</summary>
     public long? StampOf(string prefix) => Process.Lines.FirstOrDefault(l => l.StartsWith(prefix + " ", StringComparison.Ordinal)) is { } line
         ? long.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture)
