@@ -9,7 +9,8 @@ namespace LockActors.Cluster.Tests.MultiProcess;
 /// <summary>
 /// Cluster mode on a real cluster: three nodes as separate OS processes on 127.0.0.1 (see <see cref="ProcessCluster"/>),
 /// callers on every node contending for six files of one file:// directory, then a node is killed with kill -9, leaves,
-/// or is frozen with SIGSTOP past the failure detector and SBR. Every case asserts zero overlapping holds and zero
+/// or is frozen with SIGSTOP past the failure detector and SBR (also a holder's node, for less than its TTL), or a plain
+/// non-cluster process contends on the same files. Every case asserts zero overlapping holds and zero
 /// token faults over the whole history (<see cref="HistoryCheck"/>) and that the survivors get grants again; the
 /// figures (time to the first grant after the event) are printed.
 /// </summary>
