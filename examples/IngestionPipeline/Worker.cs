@@ -30,10 +30,20 @@ internal static class Worker
         using var system = ActorSystem.Create(options.ClusterPorts is null ? $"ingest-worker-{id}" : "ingest", config);
         if (options.ClusterPorts is not null)
         {
-            // Every node up before the first lock: a target's one actor lives on whichever node sharding chose.
-            var up = new TaskCompletionSource();
-            Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
-            await up.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            // Every node up before the first lock: a target's one actor lives on whichever node sharding chose. Waited
+            // for here rather than with akka.cluster.min-nr-of-members, which would also hold back the shard
+            // coordinator after a node is gone (see README "Cluster mode").
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) < options.ClusterPorts.Length)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"worker {id}: fewer than {options.ClusterPorts.Length} cluster members up after 60 s");
+                }
+
+                await Task.Delay(100);
+            }
         }
 
         var ready = started.Elapsed;
@@ -91,7 +101,6 @@ internal static class Worker
             akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = {{ports[id - 1]}} }
             akka.cluster {
               seed-nodes = ["akka.tcp://ingest@127.0.0.1:{{ports[0]}}"]
-              min-nr-of-members = {{ports.Length}}
               # The workers start together: join the seed as soon as it is up, not after the default 5 s retries.
               seed-node-timeout = 1s
               retry-unsuccessful-join-after = 1s

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.Event;
 using LockActors.Configuration;
 
 namespace LockActors.Cluster;
@@ -38,9 +39,32 @@ public sealed class ClusterShardingLockProvider : LockShardingProvider
             return sharding.StartProxy(settings.TypeName, role, extractor);
         }
 
+        WarnAboutMinimumMembers(system, role);
         var shardingSettings = RegionSettings(system, settings);
         return sharding.Start(settings.TypeName, request.EntityProps, shardingSettings, extractor,
             sharding.DefaultShardAllocationStrategy(shardingSettings), request.StopMessage);
+    }
+
+    /// <summary>
+    /// <c>min-nr-of-members</c> above 1 also holds back the shard coordinator: it allocates no shard until that many
+    /// regions have registered. After a node is gone for good (crashed and downed, or the oldest node with the
+    /// coordinator itself), the coordinator started elsewhere waits for that number again, and every file whose shard has
+    /// no home yet stalls until a replacement node joins.
+    /// </summary>
+    private static void WarnAboutMinimumMembers(ActorSystem system, string? role)
+    {
+        var config = system.Settings.Config;
+        var key = role is not null && config.HasPath($"akka.cluster.role.{role}.min-nr-of-members") ? $"akka.cluster.role.{role}.min-nr-of-members" : "akka.cluster.min-nr-of-members";
+        var minimum = config.GetInt(key, 1);
+        if (minimum > 1)
+        {
+            system.Log.Warning(
+                "LockActors cluster mode: {0} = {1}. The shard coordinator allocates no shard until {1} regions are registered, also after a node " +
+                "is gone: once a node crashes and is downed (or the oldest node, hosting the coordinator, goes) the files whose shards have no home " +
+                "stall until a node joins again. Leave it at 1 and wait for the members you need in the application instead (e.g. until the cluster " +
+                "state shows that many Up members).",
+                key, minimum);
+        }
     }
 
     /// <summary>The system's <c>akka.cluster.sharding</c> settings with what cluster mode needs on top.</summary>

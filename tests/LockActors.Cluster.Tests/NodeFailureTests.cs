@@ -141,7 +141,9 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         AkkaCluster.Get(cluster.Nodes[0]).Down(address);
         await using var next = await waiting;
         output.WriteLine($"the waiter got the lock {watch.Elapsed.TotalSeconds:F1} s after the holder's node died (TTL {ttl.TotalSeconds} s)");
-        Assert.True(watch.Elapsed < ttl / 2, "the grant was not released when the holder's node was downed");
+        // Released once the lease last confirmed to the downed node has run out (a downed node may only be paused:
+        // ProcessClusterTests' SIGSTOP case), which is before the lock file could be judged stale.
+        Assert.True(watch.Elapsed < ttl, "the grant was not released when the holder's node was downed");
         Assert.True(next.FencingToken > held.FencingToken);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -18,14 +19,24 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    private readonly ConcurrentDictionary<string, HoldRecord> _releasing = new(StringComparer.Ordinal);
     private readonly StreamWriter _history = new(new FileStream(historyPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
 
     /// <summary>One hold: acquire, BEGIN, a WRITE every <paramref name="interval"/> for <paramref name="holdFor"/>, END, release.</summary>
+    /// <param name="announceGrant">Print "GRANT target token lockId enter" at once and "WRITTEN lockId exit lost" when
+    /// the writes are over: a test can then account for a hold whose process is killed before it records it.</param>
+    /// <param name="cancel">Stops a waiting acquire (not a hold under way).</param>
     /// <returns>The release outcome: "released" or the exception type name.</returns>
-    public async Task<string> HoldAsync(LockClient client, string target, LockOptions options, TimeSpan holdFor, TimeSpan interval, bool verbose)
+    public async Task<string> HoldAsync(LockClient client, string target, LockOptions options, TimeSpan holdFor, TimeSpan interval, bool verbose,
+        bool announceGrant = false, CancellationToken cancel = default)
     {
-        var handle = await client.AcquireAsync(target, options);
+        var handle = await client.AcquireAsync(target, options, cancel);
         var enter = Stopwatch.GetTimestamp();
+        if (announceGrant)
+        {
+            Console.WriteLine(FormattableString.Invariant($"GRANT {handle.Target} {handle.FencingToken} {handle.LockId} {enter}"));
+        }
+
         var protectedFile = ProtectedFile(protectedDirectory, handle.Target);
         if (verbose)
         {
@@ -80,6 +91,16 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
             }
         }
 
+        // Its writes are over: if the release never completes (the actor system terminated under it), RecordUnfinished
+        // still records the hold with what is known.
+        var unfinished = new HoldRecord(handle.Target, Environment.ProcessId, handle.LockId, handle.FencingToken, enter, exit, lost, writes, "unfinished");
+        _releasing[handle.LockId] = unfinished;
+        if (announceGrant)
+        {
+            // A process killed during the release leaves no record: this line still says when its writes ended.
+            Console.WriteLine(FormattableString.Invariant($"WRITTEN {handle.LockId} {exit} {lost}"));
+        }
+
         string release;
         try
         {
@@ -91,10 +112,9 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
             release = e.GetType().Name;
         }
 
-        var record = new HoldRecord(handle.Target, Environment.ProcessId, handle.LockId, handle.FencingToken, enter, exit, lost, writes, release);
-        lock (_history)
+        if (_releasing.TryRemove(handle.LockId, out _))
         {
-            _history.WriteLine(JsonSerializer.Serialize(record, Json));
+            Record(unfinished with { Release = release });
         }
 
         if (verbose)
@@ -105,7 +125,27 @@ internal sealed class HoldRecorder(string historyPath, string protectedDirectory
         return release;
     }
 
+    /// <summary>Records every hold whose writes are over but whose release has not completed, as "unfinished".</summary>
+    public void RecordUnfinished()
+    {
+        foreach (var lockId in _releasing.Keys)
+        {
+            if (_releasing.TryRemove(lockId, out var record))
+            {
+                Record(record);
+            }
+        }
+    }
+
     public void Dispose() => _history.Dispose();
+
+    private void Record(HoldRecord record)
+    {
+        lock (_history)
+        {
+            _history.WriteLine(JsonSerializer.Serialize(record, Json));
+        }
+    }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

@@ -18,6 +18,11 @@ using LockActors.TestServers.Faults;
 //   contend --config F --targets u1,u2 --callers N --grants M --ttl-ms T --hold-ms H --history F --protected-dir D
 //           [--fault-rate R --fault-seed S]  (FaultInjectingStore of LockActors.TestServers around every store) [--tolerate-failures 1] [--drain-ms D]
 //       N callers each take M grants spread over the targets, holding each for H ms.
+//       [--control-dir D]: until the file D/stop appears instead of M grants (a waiting acquire is cancelled then), and
+//       every grant is printed at once ("GRANT <target> <token> <lockId> <monotonic>"); [--check-ms C] writes every C ms.
+//       In cluster mode (the config sets akka.actor.provider = cluster and its seed node; see ClusterNode) with
+//       [--system-name S --cluster-size K]: waits for K Up members first, prints "MEMBERS"/"ENTITIES" lines, leaves
+//       the cluster when D/leave appears, and exits with code 4 when its actor system terminates (downed or left).
 //   hold --config F --targets u --ttl-ms T --history F --protected-dir D [--hold-ms H] [--check-ms C]
 //       acquires one lock, prints "HOLDING <token> <lockId> <monotonic>", then every C ms prints
 //       "CHECK <monotonic> <True|False>" and writes under the lock while CheckLease() is true; holds H ms (default:
@@ -84,8 +89,15 @@ var setup = ActorSystemSetup.Create(
             registry.Register(scheme, faulty);
         }
     }));
-using var system = ActorSystem.Create("worker-" + Environment.ProcessId, setup);
+using var system = ActorSystem.Create(options.Text("system-name", "worker-" + Environment.ProcessId), setup);
 var client = LockActorsExtension.Get(system).Client;
+var inCluster = ClusterNode.IsCluster(config);
+if (inCluster)
+{
+    await ClusterNode.WaitForUpMembersAsync(system, options.Int("cluster-size", 1), TimeSpan.FromSeconds(90));
+    _ = ClusterNode.MonitorAsync(system, options.Text("control-dir", null));
+}
+
 var targets = options.Required("targets").Split(',', StringSplitOptions.RemoveEmptyEntries);
 var ttl = TimeSpan.FromMilliseconds(options.Int("ttl-ms", 3000));
 using var recorder = new HoldRecorder(options.Required("history"), options.Required("protected-dir"));
@@ -106,20 +118,44 @@ if (mode == "hold")
 }
 
 var callers = options.Int("callers", 1);
-var grants = options.Int("grants", 1);
+var controlDirectory = options.Text("control-dir", null);
+var grants = options.Int("grants", controlDirectory is null ? 1 : int.MaxValue);
 var hold = TimeSpan.FromMilliseconds(options.Int("hold-ms", 3));
+var writeEvery = TimeSpan.FromMilliseconds(options.Int("check-ms", (int)hold.TotalMilliseconds));
+using var stop = new CancellationTokenSource();
+if (controlDirectory is not null)
+{
+    _ = Task.Run(async () =>
+    {
+        while (!File.Exists(Path.Combine(controlDirectory, "stop")))
+        {
+            await Task.Delay(100);
+        }
+
+        await stop.CancelAsync();
+    });
+}
+
 var failures = 0;
 var completed = 0;
 var work = Enumerable.Range(0, callers).Select(async caller =>
 {
     var random = new Random(Environment.ProcessId * 1000 + caller);
-    for (var i = 0; i < grants; i++)
+    for (var i = 0; i < grants && !stop.IsCancellationRequested && !system.WhenTerminated.IsCompleted; i++)
     {
         var target = targets[random.Next(targets.Length)];
         try
         {
-            await recorder.HoldAsync(client, target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromMinutes(5) }, hold, hold, verbose: false);
+            await recorder.HoldAsync(client, target, new LockOptions { Ttl = ttl, AcquireTimeout = TimeSpan.FromMinutes(5) }, hold, writeEvery, verbose: false,
+                announceGrant: controlDirectory is not null, stop.Token);
             Interlocked.Increment(ref completed);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (LockSystemShuttingDownException)
+        {
+            break; // downed or left: this node takes no more locks
         }
         catch (Exception e)
         {
@@ -128,7 +164,18 @@ var work = Enumerable.Range(0, callers).Select(async caller =>
         }
     }
 }).ToArray();
-await Task.WhenAll(work);
+var callersDone = Task.WhenAll(work);
+if (await Task.WhenAny(callersDone, system.WhenTerminated) != callersDone || CoordinatedShutdown.Get(system).ShutdownReason is not null)
+{
+    // Downed (or left): the cluster ran coordinated shutdown (the callers may have stopped first, refused new locks).
+    // The callers record what they held, then the process goes.
+    await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
+    Console.WriteLine(FormattableString.Invariant($"TERMINATED {Stopwatch.GetTimestamp()} {CoordinatedShutdown.Get(system).ShutdownReason}"));
+    await Task.WhenAny(callersDone, Task.Delay(TimeSpan.FromSeconds(10)));
+    recorder.RecordUnfinished();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE grants={completed} failures={failures} terminated"));
+    return 4;
+}
 
 // Give the actors a chance to finish releases they retry (the test then checks that no sidecar was left behind).
 await Task.Delay(TimeSpan.FromMilliseconds(options.Int("drain-ms", 0)));

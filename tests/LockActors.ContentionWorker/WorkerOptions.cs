@@ -22,6 +22,8 @@ internal sealed class WorkerOptions
     public string Required(string name) =>
         _values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
 
+    public string? Text(string name, string? fallback) => _values.TryGetValue(name, out var value) ? value : fallback;
+
     public int Int(string name, int fallback) =>
         _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 

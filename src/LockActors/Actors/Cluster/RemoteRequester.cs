@@ -13,9 +13,11 @@ namespace LockActors.Actors.Cluster;
 /// </summary>
 /// <remarks>
 /// It watches the caller's node manager: when that node is downed it stops, and the target actor (which watches it as
-/// the owner) releases the grant or withdraws the waiter at once, instead of after the TTL. It also stops when no probe
-/// came for a whole trusted lease: by then the holder's own copy of the lease has run out (it is only ever extended
-/// by a probe's answer), so nobody can still be relying on the grant.
+/// the owner) withdraws the waiter at once or releases the grant — a grant only once the lease last confirmed to the
+/// holder's node has run out: a downed node is not necessarily dead (a long pause, a partition), and its holder may
+/// still write under that copy until then (seen with SIGSTOP in ProcessClusterTests). It also stops when no probe came
+/// for a whole trusted lease: by then the holder's own copy of the lease has run out (it is only ever extended by a
+/// probe's answer), so nobody can still be relying on the grant.
 /// </remarks>
 internal sealed class RemoteRequester : ReceiveActor, IWithTimers
 {
@@ -26,6 +28,7 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
     private LockGranted? _granted;
     private long _lastProbe = Stopwatch.GetTimestamp();
     private long _echoSentAt;
+    private long _confirmedUntil;
 
     /// <param name="requestId">The caller's request id (all replies carry it).</param>
     /// <param name="caller">The caller's node manager.</param>
@@ -44,7 +47,8 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
         Receive<LockReleased>(reply => Finish(new RemoteReply(_requestId, reply)));
         Receive<LockInfo>(reply => Finish(new RemoteReply(_requestId, reply)));
         Receive<CheckLiveness>(_ => CheckHolderLiveness());
-        Receive<Terminated>(t => t.ActorRef.Equals(_caller), _ => Context.Stop(Self));
+        Receive<Terminated>(t => t.ActorRef.Equals(_caller), _ => OnCallerGone());
+        Receive<ConfirmedLeaseOver>(_ => Context.Stop(Self));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -63,6 +67,7 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
         // A second grant for one request cannot happen (one waiter per request); an adoption's grant replaces nothing.
         _granted = granted;
         _lastProbe = Stopwatch.GetTimestamp();
+        _confirmedUntil = _lastProbe + (long)(granted.Lease.Remaining.TotalSeconds * Stopwatch.Frequency);
         _caller.Tell(new RemoteGranted(_requestId, granted.Target, granted.LockId, granted.FencingToken, granted.Metadata, granted.Lease.Remaining, _echoSentAt));
         Timers.StartPeriodicTimer(LivenessTimer, CheckLiveness.Instance, _settings.TrustedLeaseFor(granted.Metadata.Ttl) / 4);
     }
@@ -78,8 +83,26 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
 
         if (_granted.Lease.CheckLease())
         {
-            _caller.Tell(new LeaseConfirmed(_requestId, _granted.LockId, _granted.Lease.Remaining, probe.SentAt));
+            var remaining = _granted.Lease.Remaining;
+            _confirmedUntil = Math.Max(_confirmedUntil, Stopwatch.GetTimestamp() + (long)(remaining.TotalSeconds * Stopwatch.Frequency));
+            _caller.Tell(new LeaseConfirmed(_requestId, _granted.LockId, remaining, probe.SentAt));
         }
+    }
+
+    /// <summary>
+    /// The caller's node is gone (downed and removed). A waiter is withdrawn at once. A grant is released only when the
+    /// lease this relay last confirmed has run out: the holder's copy, counted from its probe's send, ends before that.
+    /// </summary>
+    private void OnCallerGone()
+    {
+        var left = _confirmedUntil - Stopwatch.GetTimestamp();
+        if (_granted is null || left <= 0)
+        {
+            Context.Stop(Self);
+            return;
+        }
+
+        Timers.StartSingleTimer("confirmed-lease", ConfirmedLeaseOver.Instance, TimeSpan.FromSeconds(left / (double)Stopwatch.Frequency) + TimeSpan.FromMilliseconds(1));
     }
 
     private void CheckHolderLiveness()
@@ -99,5 +122,10 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
     private sealed class CheckLiveness
     {
         public static readonly CheckLiveness Instance = new();
+    }
+
+    private sealed class ConfirmedLeaseOver
+    {
+        public static readonly ConfirmedLeaseOver Instance = new();
     }
 }
