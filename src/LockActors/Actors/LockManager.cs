@@ -35,7 +35,9 @@ public sealed partial class LockManager : ReceiveActor
     private readonly LockActorsSettings _settings;
     private readonly LockStoreRegistry _stores;
     private readonly string _instanceId = Guid.NewGuid().ToString("N")[..8];
-    private readonly Dictionary<string, IActorRef> _children = new(StringComparer.Ordinal);
+    // Routing cache of live targets: normalised URI → child, with the parsed target and its store. A request whose
+    // target string is already normalised (the usual case: callers reuse LockGranted.Target) is routed without parsing.
+    private readonly Dictionary<string, LiveTarget> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
     private readonly Dictionary<(ILockStore Store, string Scheme), ILockStore> _instrumented = new();
@@ -106,10 +108,20 @@ public sealed partial class LockManager : ReceiveActor
 
         LockTarget? target = null;
         ILockStore store;
+        IActorRef? child = null;
         try
         {
-            target = LockTarget.Parse(command.Target);
-            store = _stores.Resolve(target);
+            // Normalising is a fixed point (LockTargetTests), so a normalised key names the same target a parse would.
+            if (command.Target is { } raw && _children.TryGetValue(raw, out var live))
+            {
+                (child, target, store) = live;
+            }
+            else
+            {
+                target = LockTarget.Parse(command.Target!);
+                store = _stores.Resolve(target);
+            }
+
             LockRequestValidator.Validate(_settings, command, target, store);
         }
         catch (Exception e) when (e is LockException or ArgumentException)
@@ -124,8 +136,11 @@ public sealed partial class LockManager : ReceiveActor
             return;
         }
 
-        ChildFor(target, store).Tell(command, sender);
+        (child ?? ChildFor(target, store)).Tell(command, sender);
     }
+
+    /// <summary>A live target actor, with what routing to it needs.</summary>
+    private readonly record struct LiveTarget(IActorRef Child, LockTarget Target, ILockStore Store);
 
     /// <summary>Answers a command refused before it reached a target actor; a refused acquire is counted (scheme only when it has a store).</summary>
     private static void Refuse(ILockCommand command, string? scheme, Exception error, IActorRef sender)
@@ -140,14 +155,14 @@ public sealed partial class LockManager : ReceiveActor
 
     private IActorRef ChildFor(LockTarget target, ILockStore store)
     {
-        if (_children.TryGetValue(target.Normalized, out var child))
+        if (_children.TryGetValue(target.Normalized, out var live))
         {
-            return child;
+            return live.Child;
         }
 
-        child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
+        var child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
         Context.Watch(child);
-        _children[target.Normalized] = child;
+        _children[target.Normalized] = new LiveTarget(child, target, store);
         _targetsByChild[child] = target.Normalized;
         return child;
     }

@@ -20,6 +20,7 @@ internal sealed partial class TargetLockActor
     // Process-wide so that a restarted incarnation never mistakes its predecessor's late reply for its own.
     private static long s_opIds;
     private long _opId;
+    private CancellationTokenSource? _opCancellation;
     private bool _renewalDue;
 
     /// <summary>Props for the actor of <paramref name="target"/>.</summary>
@@ -34,11 +35,16 @@ internal sealed partial class TargetLockActor
     /// Starts one store operation for <paramref name="step"/>. Its reply (or its timeout, enforced here even if the
     /// store ignores cancellation) comes back as a message and is handled by the step; a reply after the timeout is ignored.
     /// </summary>
+    /// <remarks>
+    /// The operation's <see cref="CancellationTokenSource"/> has no timer of its own: the actor's store-op timer
+    /// cancels it (<see cref="OnStoreOpTimedOut"/>). Such a source holds no unmanaged resource, so it is not disposed.
+    /// An operation that completed synchronously (mem://) is answered with one message and starts no timer.
+    /// </remarks>
     private void Run<T>(Step step, Func<CancellationToken, Task<T>> operation)
     {
         var opId = _opId = Interlocked.Increment(ref s_opIds);
         _step = step;
-        var cancellation = new CancellationTokenSource(_settings.StoreOperationTimeout);
+        var cancellation = _opCancellation = new CancellationTokenSource();
         Task<T> task;
         try
         {
@@ -49,20 +55,38 @@ internal sealed partial class TargetLockActor
             task = Task.FromException<T>(e);
         }
 
+        if (task.IsCompleted)
+        {
+            Self.Tell(ReplyOf(task, opId, _target, _settings.StoreOperationTimeout));
+            return;
+        }
+
+        var self = Self;
         var target = _target;
         var timeout = _settings.StoreOperationTimeout;
         task.ContinueWith(
-            t =>
-            {
-                cancellation.Dispose();
-                return t.IsCompletedSuccessfully
-                    ? new StoreReply(opId, t.Result, null)
-                    : new StoreReply(opId, null, Translate(t.Exception?.InnerException, target, timeout));
-            },
+            t => self.Tell(ReplyOf(t, opId, target, timeout)),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).PipeTo(Self);
+            TaskScheduler.Default);
         Timers.StartSingleTimer(StoreOpTimer, new StoreOpTimedOut(opId), timeout);
+    }
+
+    private static StoreReply ReplyOf<T>(Task<T> task, long opId, LockTarget target, TimeSpan timeout) =>
+        task.IsCompletedSuccessfully
+            ? new StoreReply(opId, task.Result, null)
+            : new StoreReply(opId, null, Translate(task.Exception?.InnerException, target, timeout));
+
+    /// <summary>
+    /// An operation still in flight when this incarnation ends (restart, stop) is cancelled when its time is up, as
+    /// its own timer did before: the actor's store-op timer dies with the incarnation.
+    /// </summary>
+    private void CancelOperationInFlightLater()
+    {
+        if (_step is not null && _opCancellation is { } cancellation)
+        {
+            cancellation.CancelAfter(_settings.StoreOperationTimeout);
+        }
     }
 
     private void OnStoreReply(StoreReply reply)
@@ -73,6 +97,7 @@ internal sealed partial class TargetLockActor
         }
 
         Timers.Cancel(StoreOpTimer);
+        _opCancellation = null;
         _step = null;
         OnStepCompleted(step, reply.Result, reply.Error);
         Settle();
@@ -82,7 +107,9 @@ internal sealed partial class TargetLockActor
     {
         if (timedOut.OpId == _opId && _step is not null and not AwaitingRecovery)
         {
-            // The store ignored its cancellation: the outcome is unknown; the step decides (writes re-read).
+            // Time is up: cancel the operation. A reply already on its way, or a store that ignores its cancellation:
+            // the outcome is unknown; the step decides (writes re-read).
+            _ = _opCancellation?.CancelAsync(); // the store's cancellation callbacks run off this thread
             OnStoreReply(new StoreReply(timedOut.OpId, null, StoreTimeout(_target, _settings.StoreOperationTimeout)));
         }
     }
@@ -277,6 +304,7 @@ internal sealed partial class TargetLockActor
     {
         // Hand what only memory knows to the next incarnation; the sidecar says the rest. A write in flight has an
         // unknown outcome: its sidecar is remembered so it is reclaimed or removed.
+        CancelOperationInFlightLater();
         var ownSidecars = _ownSidecars.Values.ToList();
         if (UnconfirmedGrantOf(_step) is { } unconfirmed)
         {
@@ -331,6 +359,7 @@ internal sealed partial class TargetLockActor
     /// <inheritdoc />
     protected override void PostStop()
     {
+        CancelOperationInFlightLater();
         if (_handingOff)
         {
             return; // moving to another node: the next incarnation adopts the grant and the callers send their requests again

@@ -72,7 +72,8 @@ internal sealed partial class TargetLockActor
     /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>
     private sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
     {
-        public string TimerKey => "wait-" + Request.RequestId.ToString("N");
+        /// <summary>The key of its wait timer, made once (it is used to start and to cancel the timer).</summary>
+        public string TimerKey { get; } = "wait-" + Request.RequestId.ToString("N");
 
         /// <summary>The last transient store error met while waiting, reported if the wait runs out.</summary>
         public Exception? LastError { get; set; }
@@ -87,32 +88,35 @@ internal sealed partial class TargetLockActor
     private sealed record OwnSidecar(string LockId, SidecarVersion? Version, LockMetadata Metadata, long RetryUntil, long NextAttempt, string? Replaced = null);
 
     // ───────────── internal messages ─────────────
+    // Only requests restart the passivation clock (the receive timeout): the actor's own messages do not, which also
+    // spares a re-scheduled timeout per store reply. Passivation asks IsIdle anyway, and an actor that was busy when
+    // the timeout fired gets the next one (Akka repeats it while the actor stays quiet).
 
-    private sealed record StoreReply(long OpId, object? Result, Exception? Error);
+    private sealed record StoreReply(long OpId, object? Result, Exception? Error) : INotInfluenceReceiveTimeout;
 
-    private sealed record StoreOpTimedOut(long OpId);
+    private sealed record StoreOpTimedOut(long OpId) : INotInfluenceReceiveTimeout;
 
-    private sealed record WaiterExpired(Guid RequestId);
+    private sealed record WaiterExpired(Guid RequestId) : INotInfluenceReceiveTimeout;
 
     private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred, bool ShuttingDown);
 
 
-    private sealed class Heartbeat
+    private sealed class Heartbeat : INotInfluenceReceiveTimeout
     {
         public static readonly Heartbeat Instance = new();
     }
 
-    private sealed class LeaseCheck
+    private sealed class LeaseCheck : INotInfluenceReceiveTimeout
     {
         public static readonly LeaseCheck Instance = new();
     }
 
-    private sealed class PollStore
+    private sealed class PollStore : INotInfluenceReceiveTimeout
     {
         public static readonly PollStore Instance = new();
     }
 
-    private sealed class CleanUp
+    private sealed class CleanUp : INotInfluenceReceiveTimeout
     {
         public static readonly CleanUp Instance = new();
     }
