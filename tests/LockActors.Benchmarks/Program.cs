@@ -40,6 +40,13 @@ if (verb == "p2-trace")
     return 0;
 }
 
+if (verb == "p5-hold")
+{
+    // For a heap dump (dotnet-gcdump collect -p <pid>): p5-hold <lib|raw> <n> keeps n idle actors alive for 120 s.
+    await P5Memory.HoldAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var smoke = args.Contains("--smoke");
 var runs = smoke ? 1 : 3;
 string? outDir = null;

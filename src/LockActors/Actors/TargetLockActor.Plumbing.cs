@@ -263,6 +263,18 @@ internal sealed partial class TargetLockActor
         }
     }
 
+    /// <summary>
+    /// Watches a holder's owner. An Ask's temporary actor is not watched: it dies right after its grant is delivered and
+    /// its death releases nothing (<see cref="OnPartyTerminated"/>); watching it cost each actor ~0.5 KB of watch state (P5).
+    /// </summary>
+    private void WatchOwner(IActorRef owner)
+    {
+        if (!IsTemporary(owner))
+        {
+            WatchParty(owner);
+        }
+    }
+
     private void OnPartyTerminated(IActorRef party)
     {
         foreach (var waiter in _waiters.Where(w => w.Requester.Equals(party)).ToArray())

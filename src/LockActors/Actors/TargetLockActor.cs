@@ -37,8 +37,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     private readonly LockActorsSettings _settings;
     private readonly string _instanceId;
     private readonly LinkedList<Waiter> _waiters = new();
-    private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
-    private readonly Dictionary<string, OwnSidecar> _ownSidecars = new(StringComparer.Ordinal);
+    // Made on first use (P5): most actors never defer a command or abandon a sidecar. Mutable structs: not readonly.
+    private LazyQueue<(object Message, IActorRef Sender)> _deferred;
+    private LazyDictionary<string, OwnSidecar> _ownSidecars = new(StringComparer.Ordinal);
     private ILoggingAdapter? _logger; // created on first use: a logger per idle actor costs ~0.5 KB (P5)
     private Grant? _holder;
     private Step? _step;
@@ -413,7 +414,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         _ownSidecars.Remove(grant.LockId);
         _holder = grant = StartHolding(grant);
         ScheduleRenewal(grant);
-        WatchParty(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
+        WatchOwner(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
         Answer(waiter, new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
         FailNonWaiting(grant.Metadata);
     }
