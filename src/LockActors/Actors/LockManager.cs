@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
 using LockActors.Configuration;
@@ -9,7 +11,8 @@ namespace LockActors.Actors;
 
 /// <summary>
 /// The supervisor: validates each request, routes it by normalised target URI to that file's
-/// <see cref="TargetLockActor"/> (creating it on demand), passivates idle children without losing messages,
+/// <see cref="TargetLockActor"/> (creating it on demand), passivates idle children without losing messages (a child
+/// that had no request for <c>passivate-after</c> is asked to stop, and stops only if it holds and queues nothing),
 /// and restarts a failed child (which then rebuilds its state from the sidecar). A grant that could not be delivered
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
 /// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
@@ -41,13 +44,15 @@ public sealed partial class LockManager : ReceiveActor
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
     private readonly Dictionary<(ILockStore Store, string Scheme), ILockStore> _instrumented = new();
+    private ICancelable? _sweeps;
+    private int _sweep; // how many passivation sweeps have run: a child's last request is stamped with it
 
     private LockManager(LockActorsSettings settings, LockStoreRegistry stores)
     {
         _settings = settings;
         _stores = stores;
         Receive<ILockCommand>(Route);
-        Receive<Passivate>(p => BeginPassivation(p.Child));
+        Receive<PassivationSweep>(_ => SweepIdleChildren());
         Receive<PassivationDeclined>(d => EndPassivation(d.Child, stopped: false));
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
@@ -59,10 +64,19 @@ public sealed partial class LockManager : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+        var interval = SweepInterval(_settings.PassivateAfter);
+        _sweeps = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(interval, interval, Self, PassivationSweep.Instance, Self);
+    }
 
     /// <inheritdoc />
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        _sweeps?.Cancel();
+        Context.System.EventStream.Unsubscribe(Self);
+    }
 
     /// <summary>
     /// Props for a manager: the only way to create one. <see cref="LockActorsExtension"/> starts one per actor system;
@@ -112,9 +126,11 @@ public sealed partial class LockManager : ReceiveActor
         try
         {
             // Normalising is a fixed point (LockTargetTests), so a normalised key names the same target a parse would.
-            if (command.Target is { } raw && _children.TryGetValue(raw, out var live))
+            ref var live = ref command.Target is { } raw ? ref CollectionsMarshal.GetValueRefOrNullRef(_children, raw) : ref Unsafe.NullRef<LiveTarget>();
+            if (!Unsafe.IsNullRef(ref live))
             {
-                (child, target, store) = live;
+                live.LastRequest = _sweep;
+                (child, target, store) = (live.Child, live.Target, live.Store);
             }
             else
             {
@@ -139,8 +155,8 @@ public sealed partial class LockManager : ReceiveActor
         (child ?? ChildFor(target, store)).Tell(command, sender);
     }
 
-    /// <summary>A live target actor, with what routing to it needs.</summary>
-    private readonly record struct LiveTarget(IActorRef Child, LockTarget Target, ILockStore Store);
+    /// <summary>A live target actor, with what routing to it needs, and the sweep during which it last had a request.</summary>
+    private record struct LiveTarget(IActorRef Child, LockTarget Target, ILockStore Store, int LastRequest);
 
     /// <summary>Answers a command refused before it reached a target actor; a refused acquire is counted (scheme only when it has a store).</summary>
     private static void Refuse(ILockCommand command, string? scheme, Exception error, IActorRef sender)
@@ -155,14 +171,16 @@ public sealed partial class LockManager : ReceiveActor
 
     private IActorRef ChildFor(LockTarget target, ILockStore store)
     {
-        if (_children.TryGetValue(target.Normalized, out var live))
+        ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_children, target.Normalized);
+        if (!Unsafe.IsNullRef(ref live))
         {
+            live.LastRequest = _sweep;
             return live.Child;
         }
 
         var child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
         Context.Watch(child);
-        _children[target.Normalized] = new LiveTarget(child, target, store);
+        _children[target.Normalized] = new LiveTarget(child, target, store, _sweep);
         _targetsByChild[child] = target.Normalized;
         return child;
     }
@@ -201,6 +219,16 @@ public sealed partial class LockManager : ReceiveActor
             OnTargetShutDown(child); // a child that stopped holds nothing
         }
 
+        if (!stopped)
+        {
+            // Busy (holding, queuing, or a store operation in flight): asked again once another passivate-after passes.
+            ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_children, target);
+            if (!Unsafe.IsNullRef(ref live))
+            {
+                live.LastRequest = _sweep;
+            }
+        }
+
         if (!_passivating.Remove(target, out var buffered))
         {
             return;
@@ -212,6 +240,45 @@ public sealed partial class LockManager : ReceiveActor
             // (a CancelAcquire could overtake its own Acquire). A fresh child is created for a stopped one.
             Route((ILockCommand)message, sender);
         }
+    }
+
+    /// <summary>
+    /// One sweep every half passivate-after: a child whose last request came before the sweep two sweeps ago (so at
+    /// least passivate-after ago) is asked to stop if idle (<see cref="StopIfIdle"/>). It declines while it holds a
+    /// lock, has waiters, deferred commands, abandoned sidecars or a store operation in flight. One sweep timer in the
+    /// manager instead of a receive timeout per target actor, re-armed by every message it received (P1, P5).
+    /// </summary>
+    private void SweepIdleChildren()
+    {
+        _sweep++;
+        if (_shutdown is not null)
+        {
+            return;
+        }
+
+        List<IActorRef>? idle = null;
+        foreach (var (target, live) in _children)
+        {
+            if (_sweep - live.LastRequest >= 3 && !_passivating.ContainsKey(target))
+            {
+                (idle ??= []).Add(live.Child);
+            }
+        }
+
+        foreach (var child in idle ?? [])
+        {
+            BeginPassivation(child);
+        }
+    }
+
+    /// <summary>Half passivate-after, at least 10 ms: a child is asked to stop between 1 and 1.5 × passivate-after after its last request.</summary>
+    internal static TimeSpan SweepInterval(TimeSpan passivateAfter) =>
+        TimeSpan.FromTicks(Math.Max(passivateAfter.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
+
+    /// <summary>Runs a passivation sweep (<see cref="SweepIdleChildren"/>).</summary>
+    private sealed class PassivationSweep
+    {
+        public static readonly PassivationSweep Instance = new();
     }
 
     /// <summary>A valid, unique actor name for a target: the escaped URI, or a hash for very long ones.</summary>

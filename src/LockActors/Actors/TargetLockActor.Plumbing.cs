@@ -366,9 +366,6 @@ internal sealed partial class TargetLockActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart() => Context.SetReceiveTimeout(_settings.PassivateAfter);
-
-    /// <inheritdoc />
     protected override void PostStop()
     {
         CancelOperationInFlightLater();
@@ -442,14 +439,6 @@ internal sealed partial class TargetLockActor
         }
 
         Settle();
-    }
-
-    private void RequestPassivationIfIdle()
-    {
-        if (IsIdle)
-        {
-            Context.Parent.Tell(new Passivate(Self));
-        }
     }
 
     private void StopOrDecline()

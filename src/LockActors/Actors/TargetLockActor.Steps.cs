@@ -88,44 +88,38 @@ internal sealed partial class TargetLockActor
     private sealed record OwnSidecar(string LockId, SidecarVersion? Version, LockMetadata Metadata, long RetryUntil, long NextAttempt, string? Replaced = null);
 
     // ───────────── internal messages ─────────────
-    // Only requests restart the passivation clock (the receive timeout): the actor's own messages do not, which also
-    // spares a re-scheduled timeout per store reply. Passivation asks IsIdle anyway, and an actor that was busy when
-    // the timeout fired gets the next one (Akka repeats it while the actor stays quiet).
 
-    private sealed record StoreReply(long OpId, object? Result, Exception? Error) : INotInfluenceReceiveTimeout;
+    private sealed record StoreReply(long OpId, object? Result, Exception? Error);
 
-    private sealed record StoreOpTimedOut(long OpId) : INotInfluenceReceiveTimeout;
+    private sealed record StoreOpTimedOut(long OpId);
 
-    private sealed record WaiterExpired(Guid RequestId) : INotInfluenceReceiveTimeout;
+    private sealed record WaiterExpired(Guid RequestId);
 
     private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred, bool ShuttingDown);
 
 
-    private sealed class Heartbeat : INotInfluenceReceiveTimeout
+    private sealed class Heartbeat
     {
         public static readonly Heartbeat Instance = new();
     }
 
-    private sealed class LeaseCheck : INotInfluenceReceiveTimeout
+    private sealed class LeaseCheck
     {
         public static readonly LeaseCheck Instance = new();
     }
 
-    private sealed class PollStore : INotInfluenceReceiveTimeout
+    private sealed class PollStore
     {
         public static readonly PollStore Instance = new();
     }
 
-    private sealed class CleanUp : INotInfluenceReceiveTimeout
+    private sealed class CleanUp
     {
         public static readonly CleanUp Instance = new();
     }
 }
 
-/// <summary>Sent by an idle target actor to its parent, asking to be stopped.</summary>
-internal sealed record Passivate(IActorRef Child);
-
-/// <summary>Sent by the parent after <see cref="Passivate"/>: stop if still idle.</summary>
+/// <summary>Sent by the manager to a target actor that had no request for passivate-after: stop if idle, or decline.</summary>
 internal sealed class StopIfIdle
 {
     public static readonly StopIfIdle Instance = new();

@@ -11,7 +11,7 @@ namespace LockActors.Actors;
 /// <summary>
 /// One actor per target file. Serialises every request for the file (FIFO waiters), owns the sidecar I/O, the
 /// renewal and lease timers, and replies with typed results. The sidecar is the source of truth: a restarted actor
-/// re-reads it and carries on; an idle actor asks its parent to passivate it.
+/// re-reads it and carries on; its parent passivates it when it has had no request for a while and is idle.
 /// </summary>
 /// <remarks>
 /// Two facts describe the actor at any time: <see cref="_holder"/>, the local grant that is held (renewals running),
@@ -89,7 +89,6 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case GetLockInfo when _holder is { } held && _step is not Releasing and not HandingOver: Sender.Tell(LocalInfo(held)); break;
             case Release or GetLockInfo or AbandonedGrant or AdoptGrant: DeferOrHandle(message, Sender); break;
             case Recovered recovered: Recover(recovered); break;
-            case ReceiveTimeout: RequestPassivationIfIdle(); break;
             case StopIfIdle: StopOrDecline(); break;
             case ReleaseForShutdown: BeginShutdown(); break;
             case StopForHandOff: _handingOff = true; break;
