@@ -269,6 +269,13 @@ public sealed partial class LockManager : ReceiveActor
         {
             BeginPassivation(child);
         }
+
+        // After a burst of many targets, give the tables' room back once most of them have passivated.
+        if (_children.EnsureCapacity(0) > 4096 && _children.Count < _children.EnsureCapacity(0) / 4)
+        {
+            _children.TrimExcess();
+            _targetsByChild.TrimExcess();
+        }
     }
 
     /// <summary>Half passivate-after, at least 10 ms: a child is asked to stop between 1 and 1.5 × passivate-after after its last request.</summary>

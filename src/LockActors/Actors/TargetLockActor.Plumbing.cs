@@ -231,11 +231,32 @@ internal sealed partial class TargetLockActor
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>
+    /// Starts the renewal timer. The lease timer is armed only when the renewal falls due (<see cref="OnHeartbeat"/>):
+    /// the renewal is due well before the lease ends (at most half the trusted lease after the send), so a grant
+    /// released before its first renewal — most of them — costs one timer, not two (P4). The lease is checked now too.
+    /// </summary>
     private void ScheduleRenewal(Grant grant)
     {
-        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - Stopwatch.GetTimestamp();
+        var now = Stopwatch.GetTimestamp();
+        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - now;
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
+        if (grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) < LeaseDeadline(grant))
+        {
+            Timers.Cancel(LeaseTimer);
+            CheckLease(arm: false);
+        }
+        else
+        {
+            CheckLease();
+        }
+    }
+
+    /// <summary>The renewal is due: from now until it is confirmed the lease timer runs; then renew, if settled.</summary>
+    private void OnHeartbeat()
+    {
         CheckLease();
+        RenewIfSettled();
     }
 
     private void RetryRenewalSoon()

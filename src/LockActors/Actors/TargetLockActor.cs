@@ -83,7 +83,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case WaiterExpired expired: Withdraw(expired.RequestId, null); break;
             case Terminated terminated: OnPartyTerminated(terminated.ActorRef); break;
             case LeaseCheck: CheckLease(); break;
-            case Heartbeat: RenewIfSettled(); break;
+            case Heartbeat: OnHeartbeat(); break;
             case PollStore: ServeNext(); break;
             case CleanUp: CleanUpIfSettled(); break;
             case GetLockInfo when _holder is { } held && _step is not Releasing and not HandingOver: Sender.Tell(LocalInfo(held)); break;
@@ -528,7 +528,8 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         ScheduleRenewal(renewed);
     }
 
-    private void CheckLease()
+    /// <summary>Loses the holder's grant if its lease is over; otherwise, with <paramref name="arm"/>, checks again when it would end.</summary>
+    private void CheckLease(bool arm = true)
     {
         if (_holder is not { } held)
         {
@@ -541,7 +542,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             var since = Stopwatch.GetElapsedTime(held.ConfirmedSentAt);
             Lose($"no renewal was confirmed for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease", LockLossCause.LeaseExpired, held);
         }
-        else
+        else if (arm)
         {
             Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, Stopwatch.GetElapsedTime(0, left));
         }
