@@ -21,6 +21,8 @@ internal sealed partial class TargetLockActor
     private static long s_opIds;
     private long _opId;
     private CancellationTokenSource? _opCancellation;
+    private StoreReply? _synchronousReply;
+    private const int MaxSynchronousReplies = 16;
     private bool _renewalDue;
 
     /// <summary>Props for the actor of <paramref name="target"/>.</summary>
@@ -38,7 +40,9 @@ internal sealed partial class TargetLockActor
     /// <remarks>
     /// The operation's <see cref="CancellationTokenSource"/> has no timer of its own: the actor's store-op timer
     /// cancels it (<see cref="OnStoreOpTimedOut"/>). Such a source holds no unmanaged resource, so it is not disposed.
-    /// An operation that completed synchronously (mem://) is answered with one message and starts no timer.
+    /// An operation that completed synchronously (mem://) starts no timer and sends no message: its reply is handled
+    /// right after the current message's handler returns (<see cref="HandleSynchronousReplies"/>), as if it had been
+    /// the next message in the mailbox.
     /// </remarks>
     private void Run<T>(Step step, Func<CancellationToken, Task<T>> operation)
     {
@@ -57,7 +61,7 @@ internal sealed partial class TargetLockActor
 
         if (task.IsCompleted)
         {
-            Self.Tell(ReplyOf(task, opId, _target, _settings.StoreOperationTimeout));
+            _synchronousReply = ReplyOf(task, opId, _target, _settings.StoreOperationTimeout);
             return;
         }
 
@@ -86,6 +90,26 @@ internal sealed partial class TargetLockActor
         if (_step is not null && _opCancellation is { } cancellation)
         {
             cancellation.CancelAfter(_settings.StoreOperationTimeout);
+        }
+    }
+
+    /// <summary>
+    /// Handles the replies of store operations that completed synchronously, once the handler that started them has
+    /// returned. A step whose reply starts another synchronous step continues here; after a bounded number the rest go
+    /// through the mailbox, so that a store that always answers at once cannot keep other messages waiting.
+    /// </summary>
+    private void HandleSynchronousReplies()
+    {
+        for (var handled = 0; _synchronousReply is { } reply; handled++)
+        {
+            _synchronousReply = null;
+            if (handled == MaxSynchronousReplies)
+            {
+                Self.Tell(reply);
+                return;
+            }
+
+            OnStoreReply(reply);
         }
     }
 

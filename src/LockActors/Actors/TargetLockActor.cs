@@ -68,6 +68,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     protected override void OnReceive(object message)
     {
         Dispatch(message);
+        HandleSynchronousReplies();
         ReportShutdownIfReleased();
         StopIfHandedOff();
     }
