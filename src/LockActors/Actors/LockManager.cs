@@ -56,6 +56,7 @@ public sealed partial class LockManager : ReceiveActor
         Receive<PassivationDeclined>(d => EndPassivation(d.Child, stopped: false));
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
         Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
+        Receive<GetChild>(get => Sender.Tell(LockTarget.TryParse(get.Target, out var target, out _) && _children.TryGetValue(target!.Normalized, out var live) ? live.Child : ActorRefs.Nobody));
         Receive<DeadLetter>(OnDeadLetter);
         Receive<RerouteDead>(r => Route(r.Command, r.Sender));
         Receive<ShutDownLocks>(_ => BeginShutdown(Sender));
@@ -178,7 +179,9 @@ public sealed partial class LockManager : ReceiveActor
             return live.Child;
         }
 
-        var child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId), ChildName(target));
+        // Akka's short generated name ($a, $b, …), as raw Akka children get: the escaped URI as a name cost an escape on
+        // this (single) actor's thread and ~100 bytes per live target (P1, P5). Logs name the target, not the path.
+        var child = Context.ActorOf(TargetLockActor.Props(target, Instrumented(store, target.Scheme), _settings, _instanceId));
         Context.Watch(child);
         _children[target.Normalized] = new LiveTarget(child, target, store, _sweep);
         _targetsByChild[child] = target.Normalized;
@@ -288,19 +291,6 @@ public sealed partial class LockManager : ReceiveActor
         public static readonly PassivationSweep Instance = new();
     }
 
-    /// <summary>A valid, unique actor name for a target: the escaped URI, or a hash for very long ones.</summary>
-    internal static string ChildName(LockTarget target)
-    {
-        var escaped = Uri.EscapeDataString(target.Normalized);
-        if (escaped.Length <= 200)
-        {
-            return escaped;
-        }
-
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(target.Normalized)));
-        return escaped[..120] + "~" + hash;
-    }
-
     /// <summary>Creates the manager for <see cref="Props"/> (its constructor is private).</summary>
     private sealed class Producer(LockActorsSettings settings, LockStoreRegistry stores) : IIndirectActorProducer
     {
@@ -312,6 +302,12 @@ public sealed partial class LockManager : ReceiveActor
         {
         }
     }
+
+    /// <summary>The live target actor of <paramref name="target"/>, or <see cref="ActorRefs.Nobody"/> (tests and diagnostics).</summary>
+    internal static Task<IActorRef> ChildOf(IActorRef manager, string target, TimeSpan timeout) => manager.Ask<IActorRef>(new GetChild(target), timeout);
+
+    /// <summary>Asks the manager for the live target actor of a target (children have generated names).</summary>
+    private sealed record GetChild(string Target);
 
     /// <summary>Asks the manager how many target actors are alive (tests and diagnostics).</summary>
     internal sealed class GetChildCount

@@ -36,9 +36,6 @@ public class TargetBenchmarks
     /// <summary>Parse plus the lazily built <see cref="System.Uri"/>: what every target cost before round 2 (a Uri per target).</summary>
     [Benchmark]
     public Uri ParseWithUri() => LockTarget.Parse(Uri).Uri;
-
-    [Benchmark]
-    public string ParseAndChildName() => LockManager.ChildName(LockTarget.Parse(Uri));
 }
 
 [MemoryDiagnoser]
