@@ -167,6 +167,10 @@ public sealed class LockTarget : IEquatable<LockTarget>
     /// <inheritdoc />
     public override string ToString() => Normalized;
 
+    /// <summary>The characters <see cref="Uri.EscapeDataString(string)"/> leaves as they are (RFC 3986 unreserved), and the segment separator.</summary>
+    private static readonly System.Buffers.SearchValues<char> UnescapedInPath =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/");
+
     /// <summary>The parts of a validated, normalised URI.</summary>
     internal readonly record struct NormalizedUri(string Normalized, string Path, string Scheme, string Authority);
 
@@ -212,6 +216,11 @@ public sealed class LockTarget : IEquatable<LockTarget>
     /// <summary>The path as it appears in a normalised URI: each segment percent-encoded.</summary>
     internal static string EscapePath(string path)
     {
+        if (!path.AsSpan().ContainsAnyExcept(UnescapedInPath))
+        {
+            return path; // nothing to escape (the usual case): no split, no per-segment copies
+        }
+
         var segments = path.Split('/');
         for (var i = 0; i < segments.Length; i++)
         {

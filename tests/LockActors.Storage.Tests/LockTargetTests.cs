@@ -46,6 +46,15 @@ public sealed class LockTargetTests
         Assert.Equal(target.Normalized, target.Uri.OriginalString);
     }
 
+    /// <summary>The fast path (nothing to escape) and the escaping path give what <see cref="Uri.EscapeDataString(string)"/> per segment gives.</summary>
+    [Theory]
+    [InlineData("/in/a.csv")]
+    [InlineData("/in/A-Z_0.9~x/b")]
+    [InlineData("/in/a b/ü+c%;d=e")]
+    [InlineData("/in/a:b@c!d$e&f'g(h)i*j,k")]
+    public void Escaping_a_path_matches_escaping_each_segment(string path) =>
+        Assert.Equal(string.Join('/', path.Split('/').Select(Uri.EscapeDataString)), LockTarget.EscapePath(path));
+
     [Theory]
     [InlineData("file:///data/../../etc/x")]
     [InlineData("file:///data/./x")]
