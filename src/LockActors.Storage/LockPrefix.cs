@@ -39,7 +39,7 @@ public sealed class LockPrefix
     /// <summary>Parses and normalises <paramref name="uri"/>, or throws <see cref="InvalidLockTargetException"/>.</summary>
     public static LockPrefix Parse(string uri)
     {
-        var (normalized, path) = LockTarget.Normalize(uri, prefixAllowed: true);
+        var (normalized, path, _, _) = LockTarget.Normalize(uri, prefixAllowed: true);
         return new LockPrefix(normalized, path);
     }
 

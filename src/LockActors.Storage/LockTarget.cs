@@ -14,25 +14,29 @@ namespace LockActors.Storage;
 /// </remarks>
 public sealed class LockTarget : IEquatable<LockTarget>
 {
-    private LockTarget(Uri uri, string normalized, string path)
+    // Strings only: a System.Uri per target cost ~0.5 KB per live lock actor and a second parse per request (P5, P1).
+    private Uri? _uri;
+
+    private LockTarget(in NormalizedUri parsed)
     {
-        Uri = uri;
-        Normalized = normalized;
-        Path = path;
-        Sidecar = new SidecarKey(this, path + SidecarLimits.Suffix);
+        Normalized = parsed.Normalized;
+        Path = parsed.Path;
+        Scheme = parsed.Scheme;
+        Authority = parsed.Authority;
+        Sidecar = new SidecarKey(this, parsed.Path + SidecarLimits.Suffix);
     }
 
-    /// <summary>The normalised URI.</summary>
-    public Uri Uri { get; }
+    /// <summary>The normalised URI, built on first use (the stores that need one: SFTP, GCS).</summary>
+    public Uri Uri => _uri ??= new Uri(Normalized);
 
     /// <summary>The normalised URI as a string; equal for every spelling of the same target.</summary>
     public string Normalized { get; }
 
     /// <summary>Lower-case scheme, e.g. <c>file</c>, <c>s3</c>.</summary>
-    public string Scheme => Uri.Scheme;
+    public string Scheme { get; }
 
-    /// <summary>Host, bucket or namespace part (empty for <c>file:///</c>).</summary>
-    public string Authority => Uri.Authority;
+    /// <summary>Host, bucket or namespace part (empty for <c>file:///</c>); equal to <see cref="Uri"/>'s <see cref="System.Uri.Authority"/>.</summary>
+    public string Authority { get; }
 
     /// <summary>The decoded absolute path (always starts with <c>/</c>).</summary>
     public string Path { get; }
@@ -41,17 +45,14 @@ public sealed class LockTarget : IEquatable<LockTarget>
     public SidecarKey Sidecar { get; }
 
     /// <summary>Parses and normalises <paramref name="uri"/>, or throws <see cref="InvalidLockTargetException"/>.</summary>
-    public static LockTarget Parse(string uri)
-    {
-        var (normalized, path) = Normalize(uri, prefixAllowed: false);
-        return new LockTarget(new Uri(normalized), normalized, path);
-    }
+    public static LockTarget Parse(string uri) => new(Normalize(uri, prefixAllowed: false));
 
     /// <summary>
     /// Validates and normalises <paramref name="uri"/> as <see cref="Parse(string)"/> does; with
     /// <paramref name="prefixAllowed"/> the path may also be <c>/</c> or end with <c>/</c> (a listing prefix).
+    /// The URI is parsed once (one <see cref="System.Uri"/>, dropped afterwards).
     /// </summary>
-    internal static (string Normalized, string Path) Normalize(string uri, bool prefixAllowed)
+    internal static NormalizedUri Normalize(string uri, bool prefixAllowed)
     {
         ArgumentNullException.ThrowIfNull(uri);
         if (uri.Length == 0 || uri.Length > 4096)
@@ -89,7 +90,7 @@ public sealed class LockTarget : IEquatable<LockTarget>
             throw new InvalidLockTargetException(uri, "query strings and fragments are not part of a file name");
         }
 
-        var scheme = parsed.Scheme.ToLowerInvariant();
+        var scheme = KnownScheme(parsed.Scheme.ToLowerInvariant());
         var path = Uri.UnescapeDataString(parsed.AbsolutePath);
         if (scheme is "file" or "sftp")
         {
@@ -120,8 +121,19 @@ public sealed class LockTarget : IEquatable<LockTarget>
         var userInfo = parsed.UserInfo.Length > 0 ? Uri.EscapeDataString(Uri.UnescapeDataString(parsed.UserInfo)) + "@" : string.Empty;
         var normalized = new StringBuilder(scheme.Length + authority.Length + path.Length + 8)
             .Append(scheme).Append("://").Append(userInfo).Append(authority).Append(EscapePath(path)).ToString();
-        return (normalized, path);
+        return new NormalizedUri(normalized, path, scheme, authority);
     }
+
+    /// <summary>The shared instance of a common scheme's name, so that targets do not each keep a copy.</summary>
+    private static string KnownScheme(string scheme) => scheme switch
+    {
+        "file" => "file",
+        "mem" => "mem",
+        "s3" => "s3",
+        "gs" => "gs",
+        "sftp" => "sftp",
+        _ => scheme,
+    };
 
     /// <summary>Like <see cref="Parse(string)"/> but returns false instead of throwing.</summary>
     public static bool TryParse(string uri, out LockTarget? target, out InvalidLockTargetException? error)
@@ -154,6 +166,13 @@ public sealed class LockTarget : IEquatable<LockTarget>
 
     /// <inheritdoc />
     public override string ToString() => Normalized;
+
+    /// <summary>The characters <see cref="Uri.EscapeDataString(string)"/> leaves as they are (RFC 3986 unreserved), and the segment separator.</summary>
+    private static readonly System.Buffers.SearchValues<char> UnescapedInPath =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/");
+
+    /// <summary>The parts of a validated, normalised URI.</summary>
+    internal readonly record struct NormalizedUri(string Normalized, string Path, string Scheme, string Authority);
 
     private static string RawPathOf(string uri, int authorityStart)
     {
@@ -197,6 +216,11 @@ public sealed class LockTarget : IEquatable<LockTarget>
     /// <summary>The path as it appears in a normalised URI: each segment percent-encoded.</summary>
     internal static string EscapePath(string path)
     {
+        if (!path.AsSpan().ContainsAnyExcept(UnescapedInPath))
+        {
+            return path; // nothing to escape (the usual case): no split, no per-segment copies
+        }
+
         var segments = path.Split('/');
         for (var i = 0; i < segments.Length; i++)
         {

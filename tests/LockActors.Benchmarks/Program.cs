@@ -22,6 +22,7 @@ const string Usage = """
       --smoke    tiny sizes, no external servers: a few seconds, for CI
       --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
       --out DIR  results folder (default tests/LockActors.Benchmarks/results/<utc-time>-<scenario>)
+      --filter S micro only: run the benchmark classes whose name contains S (e.g. StoreOpCancellation)
     External stores (s3, sftp) are measured when the LOCKACTORS_* variables printed by tests/servers/*.sh are set.
     """;
 
@@ -39,10 +40,18 @@ if (verb == "p2-trace")
     return 0;
 }
 
+if (verb == "p5-hold")
+{
+    // For a heap dump (dotnet-gcdump collect -p <pid>): p5-hold <lib|raw> <n> keeps n idle actors alive for 120 s.
+    await P5Memory.HoldAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var smoke = args.Contains("--smoke");
 var runs = smoke ? 1 : 3;
 string? outDir = null;
 var scale = 1.0;
+string? filter = null;
 for (var i = 1; i < args.Length; i++)
 {
     switch (args[i])
@@ -52,6 +61,9 @@ for (var i = 1; i < args.Length; i++)
             break;
         case "--scale" when i + 1 < args.Length:
             scale = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--filter" when i + 1 < args.Length:
+            filter = args[++i];
             break;
         case "--out" when i + 1 < args.Length:
             outDir = args[++i];
@@ -66,7 +78,7 @@ for (var i = 1; i < args.Length; i++)
 
 outDir ??= Path.Combine(ProjectDirectory(), "results", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{verb}{(smoke ? "-smoke" : string.Empty)}");
 Directory.CreateDirectory(outDir);
-var options = new Options(smoke, Math.Max(1, runs), outDir, scale);
+var options = new Options(smoke, Math.Max(1, runs), outDir, scale, filter);
 
 if (verb == "micro")
 {
@@ -144,7 +156,8 @@ static int RunMicro(Options options)
         .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default)
         .WithArtifactsPath(Path.Combine(options.OutDir, "micro"))
         .WithOptions(ConfigOptions.DisableLogFile);
-    var summaries = BenchmarkRunner.Run([typeof(CodecBenchmarks), typeof(TargetBenchmarks), typeof(MemoryStoreBenchmarks)], config);
+    Type[] all = [typeof(CodecBenchmarks), typeof(TargetBenchmarks), typeof(MemoryStoreBenchmarks), typeof(StoreOpCancellationBenchmarks)];
+    var summaries = BenchmarkRunner.Run([.. all.Where(t => options.Filter is null || t.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase))], config);
     var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
     Console.WriteLine($"micro results: {Path.Combine(options.OutDir, "micro", "results")}");
     return failed ? 1 : 0;

@@ -21,6 +21,40 @@ public sealed class LockTargetTests
         Assert.EndsWith(".lock", target.Sidecar.Path, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The target keeps scheme and authority as strings and builds its <see cref="Uri"/> lazily: both must agree with
+    /// that URI, and the normalised form must be a fixed point (the manager routes a request whose target string is
+    /// already normalised without parsing it again).
+    /// </summary>
+    [Theory]
+    [InlineData("file:///data/in/a.csv")]
+    [InlineData("S3://Bucket/in/a%20b.csv")]
+    [InlineData("s3://bucket/%41b/c.csv")]
+    [InlineData("gs://bucket/dir/ü.csv")]
+    [InlineData("sftp://us%40er@Host:2222/home/x.csv")]
+    [InlineData("sftp://[::1]:2222/home/x.csv")]
+    [InlineData("SFTP://h:22//home//x.csv")]
+    [InlineData("mem://ns/a+b%2Bc;d=e.csv")]
+    public void String_parts_agree_with_the_uri_and_normalising_is_a_fixed_point(string input)
+    {
+        var target = LockTarget.Parse(input);
+        var again = LockTarget.Parse(target.Normalized);
+        Assert.Equal(target.Normalized, again.Normalized);
+        Assert.Equal(target.Path, again.Path);
+        Assert.Equal(target.Uri.Scheme, target.Scheme);
+        Assert.Equal(target.Uri.Authority, target.Authority);
+        Assert.Equal(target.Normalized, target.Uri.OriginalString);
+    }
+
+    /// <summary>The fast path (nothing to escape) and the escaping path give what <see cref="Uri.EscapeDataString(string)"/> per segment gives.</summary>
+    [Theory]
+    [InlineData("/in/a.csv")]
+    [InlineData("/in/A-Z_0.9~x/b")]
+    [InlineData("/in/a b/ü+c%;d=e")]
+    [InlineData("/in/a:b@c!d$e&f'g(h)i*j,k")]
+    public void Escaping_a_path_matches_escaping_each_segment(string path) =>
+        Assert.Equal(string.Join('/', path.Split('/').Select(Uri.EscapeDataString)), LockTarget.EscapePath(path));
+
     [Theory]
     [InlineData("file:///data/../../etc/x")]
     [InlineData("file:///data/./x")]

@@ -35,7 +35,7 @@ internal sealed partial class TargetLockActor
         if (_holder is { } held && held.LockId == adopt.LockId)
         {
             _holder = held with { Owner = adopt.Owner };
-            WatchParty(adopt.Owner);
+            WatchOwner(adopt.Owner);
             requester.Tell(new LockGranted(_target.Normalized, held.LockId, held.Token, held.Metadata, held.Lease));
         }
         else if (_holder is not null)
@@ -81,7 +81,7 @@ internal sealed partial class TargetLockActor
             var grant = step.Renewed with { Version = version };
             _holder = grant;
             ScheduleRenewal(grant);
-            WatchParty(grant.Owner);
+            WatchOwner(grant.Owner);
             Log.Info("Adopted lock {0} on {1} from the sidecar", grant.LockId, _target);
             step.ReplyTo.Tell(new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
         }

@@ -20,6 +20,9 @@ internal sealed partial class TargetLockActor
     // Process-wide so that a restarted incarnation never mistakes its predecessor's late reply for its own.
     private static long s_opIds;
     private long _opId;
+    private CancellationTokenSource? _opCancellation;
+    private StoreReply? _synchronousReply;
+    private const int MaxSynchronousReplies = 16;
     private bool _renewalDue;
 
     /// <summary>Props for the actor of <paramref name="target"/>.</summary>
@@ -34,11 +37,18 @@ internal sealed partial class TargetLockActor
     /// Starts one store operation for <paramref name="step"/>. Its reply (or its timeout, enforced here even if the
     /// store ignores cancellation) comes back as a message and is handled by the step; a reply after the timeout is ignored.
     /// </summary>
+    /// <remarks>
+    /// The operation's <see cref="CancellationTokenSource"/> has no timer of its own: the actor's store-op timer
+    /// cancels it (<see cref="OnStoreOpTimedOut"/>). Such a source holds no unmanaged resource, so it is not disposed.
+    /// An operation that completed synchronously (mem://) starts no timer and sends no message: its reply is handled
+    /// right after the current message's handler returns (<see cref="HandleSynchronousReplies"/>), as if it had been
+    /// the next message in the mailbox.
+    /// </remarks>
     private void Run<T>(Step step, Func<CancellationToken, Task<T>> operation)
     {
         var opId = _opId = Interlocked.Increment(ref s_opIds);
         _step = step;
-        var cancellation = new CancellationTokenSource(_settings.StoreOperationTimeout);
+        var cancellation = _opCancellation = new CancellationTokenSource();
         Task<T> task;
         try
         {
@@ -49,20 +59,58 @@ internal sealed partial class TargetLockActor
             task = Task.FromException<T>(e);
         }
 
+        if (task.IsCompleted)
+        {
+            _synchronousReply = ReplyOf(task, opId, _target, _settings.StoreOperationTimeout);
+            return;
+        }
+
+        var self = Self;
         var target = _target;
         var timeout = _settings.StoreOperationTimeout;
         task.ContinueWith(
-            t =>
-            {
-                cancellation.Dispose();
-                return t.IsCompletedSuccessfully
-                    ? new StoreReply(opId, t.Result, null)
-                    : new StoreReply(opId, null, Translate(t.Exception?.InnerException, target, timeout));
-            },
+            t => self.Tell(ReplyOf(t, opId, target, timeout)),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).PipeTo(Self);
+            TaskScheduler.Default);
         Timers.StartSingleTimer(StoreOpTimer, new StoreOpTimedOut(opId), timeout);
+    }
+
+    private static StoreReply ReplyOf<T>(Task<T> task, long opId, LockTarget target, TimeSpan timeout) =>
+        task.IsCompletedSuccessfully
+            ? new StoreReply(opId, task.Result, null)
+            : new StoreReply(opId, null, Translate(task.Exception?.InnerException, target, timeout));
+
+    /// <summary>
+    /// An operation still in flight when this incarnation ends (restart, stop) is cancelled when its time is up, as
+    /// its own timer did before: the actor's store-op timer dies with the incarnation.
+    /// </summary>
+    private void CancelOperationInFlightLater()
+    {
+        if (_step is not null && _opCancellation is { } cancellation)
+        {
+            cancellation.CancelAfter(_settings.StoreOperationTimeout);
+        }
+    }
+
+    /// <summary>
+    /// Handles the replies of store operations that completed synchronously, once the handler that started them has
+    /// returned. A step whose reply starts another synchronous step continues here; after a bounded number the rest go
+    /// through the mailbox, so that a store that always answers at once cannot keep other messages waiting.
+    /// </summary>
+    private void HandleSynchronousReplies()
+    {
+        for (var handled = 0; _synchronousReply is { } reply; handled++)
+        {
+            _synchronousReply = null;
+            if (handled == MaxSynchronousReplies)
+            {
+                Self.Tell(reply);
+                return;
+            }
+
+            OnStoreReply(reply);
+        }
     }
 
     private void OnStoreReply(StoreReply reply)
@@ -73,6 +121,7 @@ internal sealed partial class TargetLockActor
         }
 
         Timers.Cancel(StoreOpTimer);
+        _opCancellation = null;
         _step = null;
         OnStepCompleted(step, reply.Result, reply.Error);
         Settle();
@@ -82,7 +131,9 @@ internal sealed partial class TargetLockActor
     {
         if (timedOut.OpId == _opId && _step is not null and not AwaitingRecovery)
         {
-            // The store ignored its cancellation: the outcome is unknown; the step decides (writes re-read).
+            // Time is up: cancel the operation. A reply already on its way, or a store that ignores its cancellation:
+            // the outcome is unknown; the step decides (writes re-read).
+            _ = _opCancellation?.CancelAsync(); // the store's cancellation callbacks run off this thread
             OnStoreReply(new StoreReply(timedOut.OpId, null, StoreTimeout(_target, _settings.StoreOperationTimeout)));
         }
     }
@@ -204,11 +255,32 @@ internal sealed partial class TargetLockActor
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>
+    /// Starts the renewal timer. The lease timer is armed only when the renewal falls due (<see cref="OnHeartbeat"/>):
+    /// the renewal is due well before the lease ends (at most half the trusted lease after the send), so a grant
+    /// released before its first renewal — most of them — costs one timer, not two (P4). The lease is checked now too.
+    /// </summary>
     private void ScheduleRenewal(Grant grant)
     {
-        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - Stopwatch.GetTimestamp();
+        var now = Stopwatch.GetTimestamp();
+        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - now;
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
+        if (grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) < LeaseDeadline(grant))
+        {
+            Timers.Cancel(LeaseTimer);
+            CheckLease(arm: false);
+        }
+        else
+        {
+            CheckLease();
+        }
+    }
+
+    /// <summary>The renewal is due: from now until it is confirmed the lease timer runs; then renew, if settled.</summary>
+    private void OnHeartbeat()
+    {
         CheckLease();
+        RenewIfSettled();
     }
 
     private void RetryRenewalSoon()
@@ -233,6 +305,18 @@ internal sealed partial class TargetLockActor
         if (!party.IsNobody() && !party.Equals(Context.System.DeadLetters))
         {
             Context.Watch(party);
+        }
+    }
+
+    /// <summary>
+    /// Watches a holder's owner. An Ask's temporary actor is not watched: it dies right after its grant is delivered and
+    /// its death releases nothing (<see cref="OnPartyTerminated"/>); watching it cost each actor ~0.5 KB of watch state (P5).
+    /// </summary>
+    private void WatchOwner(IActorRef owner)
+    {
+        if (!IsTemporary(owner))
+        {
+            WatchParty(owner);
         }
     }
 
@@ -277,6 +361,7 @@ internal sealed partial class TargetLockActor
     {
         // Hand what only memory knows to the next incarnation; the sidecar says the rest. A write in flight has an
         // unknown outcome: its sidecar is remembered so it is reclaimed or removed.
+        CancelOperationInFlightLater();
         var ownSidecars = _ownSidecars.Values.ToList();
         if (UnconfirmedGrantOf(_step) is { } unconfirmed)
         {
@@ -326,11 +411,9 @@ internal sealed partial class TargetLockActor
     }
 
     /// <inheritdoc />
-    protected override void PreStart() => Context.SetReceiveTimeout(_settings.PassivateAfter);
-
-    /// <inheritdoc />
     protected override void PostStop()
     {
+        CancelOperationInFlightLater();
         if (_handingOff)
         {
             return; // moving to another node: the next incarnation adopts the grant and the callers send their requests again
@@ -401,14 +484,6 @@ internal sealed partial class TargetLockActor
         }
 
         Settle();
-    }
-
-    private void RequestPassivationIfIdle()
-    {
-        if (IsIdle)
-        {
-            Context.Parent.Tell(new Passivate(Self));
-        }
     }
 
     private void StopOrDecline()

@@ -72,7 +72,8 @@ internal sealed partial class TargetLockActor
     /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>
     private sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
     {
-        public string TimerKey => "wait-" + Request.RequestId.ToString("N");
+        /// <summary>The key of its wait timer, made once (it is used to start and to cancel the timer).</summary>
+        public string TimerKey { get; } = "wait-" + Request.RequestId.ToString("N");
 
         /// <summary>The last transient store error met while waiting, reported if the wait runs out.</summary>
         public Exception? LastError { get; set; }
@@ -118,10 +119,7 @@ internal sealed partial class TargetLockActor
     }
 }
 
-/// <summary>Sent by an idle target actor to its parent, asking to be stopped.</summary>
-internal sealed record Passivate(IActorRef Child);
-
-/// <summary>Sent by the parent after <see cref="Passivate"/>: stop if still idle.</summary>
+/// <summary>Sent by the manager to a target actor that had no request for passivate-after: stop if idle, or decline.</summary>
 internal sealed class StopIfIdle
 {
     public static readonly StopIfIdle Instance = new();

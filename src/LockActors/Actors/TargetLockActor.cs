@@ -11,7 +11,7 @@ namespace LockActors.Actors;
 /// <summary>
 /// One actor per target file. Serialises every request for the file (FIFO waiters), owns the sidecar I/O, the
 /// renewal and lease timers, and replies with typed results. The sidecar is the source of truth: a restarted actor
-/// re-reads it and carries on; an idle actor asks its parent to passivate it.
+/// re-reads it and carries on; its parent passivates it when it has had no request for a while and is idle.
 /// </summary>
 /// <remarks>
 /// Two facts describe the actor at any time: <see cref="_holder"/>, the local grant that is held (renewals running),
@@ -37,8 +37,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     private readonly LockActorsSettings _settings;
     private readonly string _instanceId;
     private readonly LinkedList<Waiter> _waiters = new();
-    private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
-    private readonly Dictionary<string, OwnSidecar> _ownSidecars = new(StringComparer.Ordinal);
+    // Made on first use (P5): most actors never defer a command or abandon a sidecar. Mutable structs: not readonly.
+    private LazyQueue<(object Message, IActorRef Sender)> _deferred;
+    private LazyDictionary<string, OwnSidecar> _ownSidecars = new(StringComparer.Ordinal);
     private ILoggingAdapter? _logger; // created on first use: a logger per idle actor costs ~0.5 KB (P5)
     private Grant? _holder;
     private Step? _step;
@@ -67,6 +68,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     protected override void OnReceive(object message)
     {
         Dispatch(message);
+        HandleSynchronousReplies();
         ReportShutdownIfReleased();
         StopIfHandedOff();
     }
@@ -82,13 +84,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case WaiterExpired expired: Withdraw(expired.RequestId, null); break;
             case Terminated terminated: OnPartyTerminated(terminated.ActorRef); break;
             case LeaseCheck: CheckLease(); break;
-            case Heartbeat: RenewIfSettled(); break;
+            case Heartbeat: OnHeartbeat(); break;
             case PollStore: ServeNext(); break;
             case CleanUp: CleanUpIfSettled(); break;
             case GetLockInfo when _holder is { } held && _step is not Releasing and not HandingOver: Sender.Tell(LocalInfo(held)); break;
             case Release or GetLockInfo or AbandonedGrant or AdoptGrant: DeferOrHandle(message, Sender); break;
             case Recovered recovered: Recover(recovered); break;
-            case ReceiveTimeout: RequestPassivationIfIdle(); break;
             case StopIfIdle: StopOrDecline(); break;
             case ReleaseForShutdown: BeginShutdown(); break;
             case StopForHandOff: _handingOff = true; break;
@@ -413,7 +414,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         _ownSidecars.Remove(grant.LockId);
         _holder = grant = StartHolding(grant);
         ScheduleRenewal(grant);
-        WatchParty(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
+        WatchOwner(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
         Answer(waiter, new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
         FailNonWaiting(grant.Metadata);
     }
@@ -528,7 +529,8 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         ScheduleRenewal(renewed);
     }
 
-    private void CheckLease()
+    /// <summary>Loses the holder's grant if its lease is over; otherwise, with <paramref name="arm"/>, checks again when it would end.</summary>
+    private void CheckLease(bool arm = true)
     {
         if (_holder is not { } held)
         {
@@ -541,7 +543,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             var since = Stopwatch.GetElapsedTime(held.ConfirmedSentAt);
             Lose($"no renewal was confirmed for {since.TotalMilliseconds:F0} ms of a {held.Ttl.TotalMilliseconds:F0} ms lease", LockLossCause.LeaseExpired, held);
         }
-        else
+        else if (arm)
         {
             Timers.StartSingleTimer(LeaseTimer, LeaseCheck.Instance, Stopwatch.GetElapsedTime(0, left));
         }

@@ -29,6 +29,8 @@ internal static class P4Contention
             last = lib.Calls;
         }
 
+        r.Goal(Name, @case, "hand-offs", "ratio ≥ 0.5 (issue 15)", s => s.RatioMedian >= 0.5);
+        r.Goal(Name, @case, "wait for the lock p50", "≤ 2× raw (ratio ≥ 0.5, issue 15)", s => s.RatioMedian >= 0.5);
         r.Goal(Name, @case, "store calls per hand-off", "≤ 2 (the holder's own create + release; no reads, no polling)", s => s.LibMax <= 2.0001);
         r.Note(Name, $"Last run's store calls for {handoffs:N0} grants: {last}. A hand-off to a local waiter is one compare-and-swap of the sidecar (TryReplace), " +
                      "so the first grant costs a create, each hand-off one replace and the last release a delete. Latency columns of the hand-offs row are the wait for the lock.");

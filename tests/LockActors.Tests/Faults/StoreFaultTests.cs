@@ -169,7 +169,7 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
         var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
         var child = await Sys.ActorSelection("/system/lock-actors/*").ResolveOne(TimeSpan.FromSeconds(5));
         Assert.NotNull(child);
-        var children = await Sys.ActorSelection("/system/lock-actors/" + LockActors.Actors.LockManager.ChildName(LockTarget.Parse(target))).ResolveOne(TimeSpan.FromSeconds(5));
+        var children = await LockActors.Actors.LockManager.ChildOf(_locks.Manager, target, TimeSpan.FromSeconds(5));
         Sys.Stop(children);
         var lost = new TaskCompletionSource();
         handle.HandleLost.Register(() => lost.TrySetResult());

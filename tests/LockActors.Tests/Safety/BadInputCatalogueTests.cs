@@ -306,7 +306,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : MemStoreS
     {
         var target = NewTarget();
         var handle = await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
-        var child = await Sys.ActorSelection("/system/lock-actors/" + LockActors.Actors.LockManager.ChildName(LockTarget.Parse(target))).ResolveOne(HangLimit);
+        var child = await LockActors.Actors.LockManager.ChildOf(Locks.Manager, target, HangLimit);
         Sys.Stop(child);
         var lost = new TaskCompletionSource();
         handle.HandleLost.Register(() => lost.TrySetResult());
@@ -327,7 +327,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : MemStoreS
         {
             var target = NewTarget();
             await (await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl })).DisposeAsync();
-            var child = await Sys.ActorSelection("/system/lock-actors/" + LockActors.Actors.LockManager.ChildName(LockTarget.Parse(target))).ResolveOne(HangLimit);
+            var child = await LockActors.Actors.LockManager.ChildOf(Locks.Manager, target, HangLimit);
             Sys.Stop(child);
             await using var again = await Locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl }).WaitAsync(TimeSpan.FromSeconds(5));
         }

@@ -14,7 +14,7 @@ internal static class ClusterRouting
     {
         var cluster = settings.Cluster;
         var instanceId = Guid.NewGuid().ToString("N")[..8];
-        // The entity's own idle timer only asks its (ignoring) parent; the shard passivates idle entities.
+        // The shard passivates idle entities (passivate-idle-after); the lock actor has no idle timer of its own.
         var entitySettings = settings with { PassivateAfter = cluster.PassivateIdleAfter };
         var instrumented = new InstrumentedStores(); // entities' store operations are measured as the local manager's are
         var request = new ShardedTargets(

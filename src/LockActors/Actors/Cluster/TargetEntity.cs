@@ -37,7 +37,6 @@ internal sealed class TargetEntity : ReceiveActor
         Receive<HolderAlive>(OnHolderAlive);
         Receive<EntityHandOff>(_ => BeginHandOff());
         Receive<CrashForTest>(crash => _lock.Forward(crash));
-        Receive<Passivate>(_ => { }); // the shard passivates idle entities (passivate-idle-after), not the lock actor
         Receive<Terminated>(OnTerminated);
     }
 
