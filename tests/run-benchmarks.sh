@@ -39,6 +39,8 @@ if [ "$MODE" = smoke ]; then
 fi
 
 STATE=${LOCKACTORS_BENCH_STATE:-$(mktemp -d /tmp/lockactors-bench.XXXXXX)}
+# mktemp makes the folder 0700; the SFTP test server runs as an unprivileged user that must reach its data inside.
+chmod 755 "$STATE"
 servers=()
 stop_servers() {
   for name in "${servers[@]}"; do

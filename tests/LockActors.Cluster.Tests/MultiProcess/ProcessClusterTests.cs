@@ -35,12 +35,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
             // TTL 20 s: a grant before then comes from the entity seeing the holder's node downed (DeathWatch) and
             // releasing once the lease it last confirmed to that node has run out.
             await cluster.StartAsync();
-            (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
-            await ProcessCluster.WaitUntilAsync(() =>
-            {
-                held = cluster.OpenGrants().FirstOrDefault(o => o.Node.Name != "node0" && cluster.EntityHost(o.Grant.Target) is { } host && host != o.Node);
-                return held.Node is not null;
-            }, "a node other than the oldest holds a lock whose entity runs elsewhere", TimeSpan.FromSeconds(60));
+            var held = await HeldElsewhereAsync(cluster);
             var victim = held.Node!;
             var killedAt = cluster.Kill(victim);
             await cluster.WaitForGrantsAfterAsync(killedAt, [held.Grant!.Target], victim, Recovery);
@@ -121,12 +116,7 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
             // The frozen node's callers keep the lease copy their last probe answer gave them (TTL 30 s); the survivors
             // down and remove the node after ~12 s. Whoever gets its lock then must not overlap its holder resuming.
             await cluster.StartAsync();
-            (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
-            await ProcessCluster.WaitUntilAsync(() =>
-            {
-                held = cluster.OpenGrants().FirstOrDefault(o => o.Node.Name != "node0" && cluster.EntityHost(o.Grant.Target) is { } host && host != o.Node);
-                return held.Node is not null;
-            }, "a node other than the oldest holds a lock whose entity runs elsewhere", TimeSpan.FromSeconds(60));
+            var held = await HeldElsewhereAsync(cluster);
             var victim = held.Node!;
             var survivors = cluster.ClusterNodes.Where(n => n != victim).ToArray();
             await Task.Delay(TimeSpan.FromSeconds(2)); // a probe answered: the holder's lease copy is fresh
@@ -189,6 +179,18 @@ public sealed class ProcessClusterTests(ITestOutputHelper output)
 
     /// <summary>Waits until a node (the oldest, or another) hosts at least <paramref name="minEntities"/> entities, one of
     /// them for a lock held right now by another node's caller (and, with <paramref name="victimHolds"/>, holds a lock itself).</summary>
+    /// <summary>Waits until a node other than the oldest holds a lock whose entity runs on another node.</summary>
+    private static async Task<(ProcessClusterNode Node, ProcessClusterNode.Grant Grant)> HeldElsewhereAsync(ProcessCluster cluster)
+    {
+        (ProcessClusterNode Node, ProcessClusterNode.Grant Grant) held = default;
+        await ProcessCluster.WaitUntilAsync(() =>
+        {
+            held = cluster.OpenGrants().FirstOrDefault(o => o.Node.Name != "node0" && cluster.EntityHost(o.Grant.Target) is { } host && host != o.Node);
+            return held.Node is not null;
+        }, "a node other than the oldest holds a lock whose entity runs elsewhere", TimeSpan.FromSeconds(60));
+        return held;
+    }
+
     private static async Task<(ProcessClusterNode Victim, string Target)> HeldEntityAsync(ProcessCluster cluster, bool oldest, int minEntities, bool victimHolds = false)
     {
         (ProcessClusterNode Victim, string Target) found = default;
