@@ -127,10 +127,8 @@ public sealed partial class LockManager : ReceiveActor
         try
         {
             // Normalising is a fixed point (LockTargetTests), so a normalised key names the same target a parse would.
-            ref var live = ref command.Target is { } raw ? ref CollectionsMarshal.GetValueRefOrNullRef(_children, raw) : ref Unsafe.NullRef<LiveTarget>();
-            if (!Unsafe.IsNullRef(ref live))
+            if (command.Target is { } raw && TryTouch(raw, out var live))
             {
-                live.LastRequest = _sweep;
                 (child, target, store) = (live.Child, live.Target, live.Store);
             }
             else
@@ -156,6 +154,21 @@ public sealed partial class LockManager : ReceiveActor
         (child ?? ChildFor(target, store)).Tell(command, sender);
     }
 
+    /// <summary>The live target under <paramref name="key"/>, if any, stamped with this sweep (it counts as just asked).</summary>
+    private bool TryTouch(string key, out LiveTarget live)
+    {
+        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_children, key);
+        if (Unsafe.IsNullRef(ref entry))
+        {
+            live = default;
+            return false;
+        }
+
+        entry.LastRequest = _sweep;
+        live = entry;
+        return true;
+    }
+
     /// <summary>A live target actor, with what routing to it needs, and the sweep during which it last had a request.</summary>
     private record struct LiveTarget(IActorRef Child, LockTarget Target, ILockStore Store, int LastRequest);
 
@@ -172,10 +185,8 @@ public sealed partial class LockManager : ReceiveActor
 
     private IActorRef ChildFor(LockTarget target, ILockStore store)
     {
-        ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_children, target.Normalized);
-        if (!Unsafe.IsNullRef(ref live))
+        if (TryTouch(target.Normalized, out var live))
         {
-            live.LastRequest = _sweep;
             return live.Child;
         }
 
@@ -214,11 +225,7 @@ public sealed partial class LockManager : ReceiveActor
         if (!stopped)
         {
             // Busy (holding, queuing, or a store operation in flight): asked again once another passivate-after passes.
-            ref var live = ref CollectionsMarshal.GetValueRefOrNullRef(_children, target);
-            if (!Unsafe.IsNullRef(ref live))
-            {
-                live.LastRequest = _sweep;
-            }
+            TryTouch(target, out _);
         }
 
         if (!_passivating.Remove(target, out var buffered))

@@ -262,10 +262,10 @@ internal sealed partial class TargetLockActor
     /// </summary>
     private void ScheduleRenewal(Grant grant)
     {
-        var now = Stopwatch.GetTimestamp();
-        var due = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) - now;
+        var dueAt = grant.ConfirmedSentAt + ToTicks(grant.Heartbeat);
+        var due = dueAt - Stopwatch.GetTimestamp();
         Timers.StartSingleTimer(HeartbeatTimer, Heartbeat.Instance, due > 0 ? Stopwatch.GetElapsedTime(0, due) : TimeSpan.Zero);
-        if (grant.ConfirmedSentAt + ToTicks(grant.Heartbeat) < LeaseDeadline(grant))
+        if (dueAt < LeaseDeadline(grant))
         {
             Timers.Cancel(LeaseTimer);
             CheckLease(arm: false);
