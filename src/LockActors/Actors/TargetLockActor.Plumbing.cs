@@ -223,7 +223,7 @@ internal sealed partial class TargetLockActor
 
         var now = DateTimeOffset.UtcNow;
         var metadata = new LockMetadata(
-            $"{_instanceId}-{NewLockIdSuffix():N}",
+            LockIds.New(_instanceId),
             waiter.Request.OwnerId ?? _settings.OwnerId,
             HostName,
             ProcessId,
@@ -232,19 +232,7 @@ internal sealed partial class TargetLockActor
             waiter.Ttl,
             token);
         var sentAt = Stopwatch.GetTimestamp();
-        var lease = new LockLease(sentAt + ToTicks(_settings.TrustedLeaseFor(waiter.Ttl)));
-        return new Grant(metadata, LockMetadataCodec.Encode(metadata), default, waiter.Owner, lease, sentAt, _settings.HeartbeatFor(waiter.Ttl, waiter.Request.HeartbeatInterval));
-    }
-
-    /// <summary>
-    /// 128 random bits from the process's shared generator (seeded once from the OS): unique like a GUID, without
-    /// <see cref="Guid.NewGuid"/>'s read of the kernel's random source on every grant. Lock ids are not secrets.
-    /// </summary>
-    private static Guid NewLockIdSuffix()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        Random.Shared.NextBytes(bytes);
-        return new Guid(bytes);
+        return Grant.New(metadata, waiter.Owner, sentAt + ToTicks(_settings.TrustedLeaseFor(waiter.Ttl)), sentAt, _settings.HeartbeatFor(waiter.Ttl, waiter.Request.HeartbeatInterval));
     }
 
     /// <summary>The same grant with new metadata, about to be sent now.</summary>

@@ -57,7 +57,7 @@ internal sealed partial class TargetLockActor
     /// <em>sent</em> (monotonic timestamp): the lease counts from there (protocol rule 8). <paramref name="Heartbeat"/>
     /// is its renewal interval.
     /// </summary>
-    private sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, IActorRef Owner, LockLease Lease, long ConfirmedSentAt, TimeSpan Heartbeat)
+    internal sealed record Grant(LockMetadata Metadata, byte[] Encoded, SidecarVersion Version, IActorRef Owner, LockLease Lease, long ConfirmedSentAt, TimeSpan Heartbeat)
     {
         public string LockId => Metadata.LockId;
 
@@ -67,10 +67,14 @@ internal sealed partial class TargetLockActor
 
         /// <summary>When the grant was handed out (monotonic timestamp; 0 until then): its hold time counts from here.</summary>
         public long HeldSince { get; init; }
+
+        /// <summary>A new grant whose write is sent at <paramref name="sentAt"/>; its lease is certain until <paramref name="leaseUntil"/>.</summary>
+        public static Grant New(LockMetadata metadata, IActorRef owner, long leaseUntil, long sentAt, TimeSpan heartbeat) =>
+            new(metadata, LockMetadataCodec.Encode(metadata), default, owner, new LockLease(leaseUntil), sentAt, heartbeat);
     }
 
     /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>
-    private sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
+    internal sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
     {
         /// <summary>The key of its wait timer, made once (it is used to start and to cancel the timer).</summary>
         public string TimerKey { get; } = "wait-" + Request.RequestId.ToString("N");

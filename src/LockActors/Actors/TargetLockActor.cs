@@ -243,7 +243,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     }
 
     /// <summary>A confirmed create: its token is the one written plus the time since the send (see <see cref="FencingTokens"/>).</summary>
-    private static Grant Created(Grant grant, SidecarVersion version)
+    internal static Grant Created(Grant grant, SidecarVersion version)
     {
         var token = FencingTokens.AfterCreate(grant.Token, Stopwatch.GetElapsedTime(grant.ConfirmedSentAt));
         return grant with { Version = version, Metadata = grant.Metadata with { FencingToken = token } };
