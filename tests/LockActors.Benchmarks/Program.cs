@@ -22,7 +22,7 @@ const string Usage = """
       --smoke    tiny sizes, no external servers: a few seconds, for CI
       --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
       --out DIR  results folder (default tests/LockActors.Benchmarks/results/<utc-time>-<scenario>)
-      --filter S micro only: run the benchmark classes whose name contains S (e.g. StoreOpCancellation)
+      --filter S micro only: run the benchmark classes whose name contains S (e.g. StoreOpCancellation, LockId, Grant, HandOff)
     External stores (s3, sftp) are measured when the LOCKACTORS_* variables printed by tests/servers/*.sh are set.
     """;
 
@@ -156,7 +156,8 @@ static int RunMicro(Options options)
         .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default)
         .WithArtifactsPath(Path.Combine(options.OutDir, "micro"))
         .WithOptions(ConfigOptions.DisableLogFile);
-    Type[] all = [typeof(CodecBenchmarks), typeof(TargetBenchmarks), typeof(MemoryStoreBenchmarks), typeof(StoreOpCancellationBenchmarks)];
+    Type[] all = [typeof(CodecBenchmarks), typeof(TargetBenchmarks), typeof(MemoryStoreBenchmarks), typeof(StoreOpCancellationBenchmarks),
+        typeof(LockIdBenchmarks), typeof(GrantBenchmarks), typeof(HandOffBenchmarks)];
     var summaries = BenchmarkRunner.Run([.. all.Where(t => options.Filter is null || t.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase))], config);
     var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
     Console.WriteLine($"micro results: {Path.Combine(options.OutDir, "micro", "results")}");
