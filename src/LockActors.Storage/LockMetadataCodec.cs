@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Unicode;
 
 namespace LockActors.Storage;
@@ -47,20 +46,8 @@ public static class LockMetadataCodec
     {
         ArgumentNullException.ThrowIfNull(metadata);
         Validate(metadata);
-        var wire = new SidecarJson
-        {
-            FormatVersion = LockMetadata.CurrentFormatVersion,
-            LockId = metadata.LockId,
-            OwnerId = metadata.OwnerId,
-            Hostname = metadata.Hostname,
-            Pid = metadata.ProcessId,
-            CreatedAt = metadata.CreatedAt,
-            HeartbeatAt = metadata.HeartbeatAt,
-            TtlMs = TtlMillisecondsOf(metadata.Ttl),
-            C2foTtlNanoseconds = C2foSidecar.TtlNanosecondsFor(metadata, TimeSpan.FromMilliseconds(TtlMillisecondsOf(metadata.Ttl))),
-            FencingToken = metadata.FencingToken,
-        };
-        return JsonSerializer.SerializeToUtf8Bytes(wire, SidecarJsonContext.Default.SidecarJson);
+        var ttlMs = TtlMillisecondsOf(metadata.Ttl);
+        return SidecarJsonWriter.Write(metadata, ttlMs, C2foSidecar.TtlNanosecondsFor(metadata, TimeSpan.FromMilliseconds(ttlMs)));
     }
 
     /// <summary>
@@ -295,41 +282,3 @@ public static class LockMetadataCodec
         return name.Length > MaxNameInMessage ? printable.Append('…').ToString() : printable.ToString();
     }
 }
-
-internal sealed class SidecarJson
-{
-    [JsonPropertyName("v")]
-    public int? FormatVersion { get; set; }
-
-    [JsonPropertyName("lockId")]
-    public string? LockId { get; set; }
-
-    [JsonPropertyName("ownerId")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? OwnerId { get; set; }
-
-    [JsonPropertyName("hostname")]
-    public string? Hostname { get; set; }
-
-    [JsonPropertyName("pid")]
-    public int? Pid { get; set; }
-
-    [JsonPropertyName("createdAt")]
-    public DateTimeOffset? CreatedAt { get; set; }
-
-    [JsonPropertyName("heartbeatAt")]
-    public DateTimeOffset? HeartbeatAt { get; set; }
-
-    [JsonPropertyName("ttlMs")]
-    public long? TtlMs { get; set; }
-
-    [JsonPropertyName("ttl")]
-    public long? C2foTtlNanoseconds { get; set; }
-
-    [JsonPropertyName("fencingToken")]
-    public long? FencingToken { get; set; }
-}
-
-[JsonSerializable(typeof(SidecarJson))]
-[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.Strict)]
-internal sealed partial class SidecarJsonContext : JsonSerializerContext;

@@ -16,6 +16,7 @@ internal sealed partial class TargetLockActor
     private const string PollTimer = "poll";
     private const string StoreOpTimer = "store-op";
     private const string CleanUpTimer = "clean-up";
+    private const string WaitTimer = "wait";
 
     // Process-wide so that a restarted incarnation never mistakes its predecessor's late reply for its own.
     private static long s_opIds;
@@ -24,6 +25,7 @@ internal sealed partial class TargetLockActor
     private StoreReply? _synchronousReply;
     private const int MaxSynchronousReplies = 16;
     private bool _renewalDue;
+    private long _waitTimerDue = long.MaxValue; // when the wait timer is armed to fire; long.MaxValue: not armed
 
     /// <summary>Props for the actor of <paramref name="target"/>.</summary>
     public static Props Props(LockTarget target, ILockStore store, LockActorsSettings settings, string instanceId) =>
@@ -447,11 +449,7 @@ internal sealed partial class TargetLockActor
         foreach (var waiter in recovered.Waiters.Concat(arrivedMeanwhile))
         {
             _waiters.AddLast(waiter);
-            if (waiter.Waits && !LockLimits.IsInfinite(waiter.Request.WaitTimeout!.Value))
-            {
-                var left = waiter.Request.WaitTimeout!.Value - Stopwatch.GetElapsedTime(waiter.QueuedAt);
-                Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(waiter.Request.RequestId), left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            }
+            ArmWaitTimer(waiter.Deadline); // the predecessor's wait timer died with it
         }
 
         if (recovered.ShuttingDown)

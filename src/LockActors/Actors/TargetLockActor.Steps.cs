@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using LockActors.Messages;
 using LockActors.Storage;
@@ -76,11 +77,23 @@ internal sealed partial class TargetLockActor
     /// <summary>A queued request. <paramref name="Requester"/> gets the reply; <paramref name="Owner"/> is told <see cref="LockLost"/>.</summary>
     internal sealed record Waiter(Acquire Request, IActorRef Requester, IActorRef Owner, TimeSpan Ttl, bool Waits, long QueuedAt)
     {
-        /// <summary>The key of its wait timer, made once (it is used to start and to cancel the timer).</summary>
-        public string TimerKey { get; } = "wait-" + Request.RequestId.ToString("N");
+        /// <summary>When its wait runs out (monotonic timestamp); <see cref="long.MaxValue"/> if it waits forever or not at all.</summary>
+        public long Deadline { get; } = DeadlineOf(Request.WaitTimeout, Waits, QueuedAt);
 
         /// <summary>The last transient store error met while waiting, reported if the wait runs out.</summary>
         public Exception? LastError { get; set; }
+
+        private static long DeadlineOf(TimeSpan? wait, bool waits, long queuedAt)
+        {
+            if (!waits || wait is not { } w || LockLimits.IsInfinite(w))
+            {
+                return long.MaxValue;
+            }
+
+            // In a double: a wait too long for the clock (far past LockLimits.MaxWait) is a wait forever, never a wrapped one.
+            var ticks = w.TotalSeconds * Stopwatch.Frequency;
+            return ticks >= long.MaxValue - queuedAt ? long.MaxValue : queuedAt + (long)ticks;
+        }
     }
 
     /// <summary>
@@ -97,7 +110,6 @@ internal sealed partial class TargetLockActor
 
     private sealed record StoreOpTimedOut(long OpId);
 
-    private sealed record WaiterExpired(Guid RequestId);
 
     private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred, bool ShuttingDown);
 
@@ -105,6 +117,12 @@ internal sealed partial class TargetLockActor
     private sealed class Heartbeat
     {
         public static readonly Heartbeat Instance = new();
+    }
+
+    /// <summary>The queue's wait timer: the earliest wait deadline of its waiters has come (<see cref="ExpireWaiters"/>).</summary>
+    private sealed class WaitDeadline
+    {
+        public static readonly WaitDeadline Instance = new();
     }
 
     private sealed class LeaseCheck

@@ -81,7 +81,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             case StoreOpTimedOut timedOut: OnStoreOpTimedOut(timedOut); break;
             case Acquire acquire: Enqueue(acquire, Sender); break;
             case CancelAcquire cancel: Withdraw(cancel.RequestId, new OperationCanceledException($"Acquire of '{_target}' was cancelled.")); break;
-            case WaiterExpired expired: Withdraw(expired.RequestId, null); break;
+            case WaitDeadline: ExpireWaiters(); break;
             case Terminated terminated: OnPartyTerminated(terminated.ActorRef); break;
             case LeaseCheck: CheckLease(); break;
             case Heartbeat: OnHeartbeat(); break;
@@ -163,10 +163,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         if (waits)
         {
             WatchParty(requester); // a requester that dies while queued is withdrawn (rule 10)
-            if (!LockLimits.IsInfinite(request.WaitTimeout!.Value))
-            {
-                Timers.StartSingleTimer(waiter.TimerKey, new WaiterExpired(request.RequestId), request.WaitTimeout!.Value);
-            }
+            ArmWaitTimer(waiter.Deadline);
         }
 
         ServeNext();
@@ -452,8 +449,15 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void Withdraw(Guid requestId, Exception? reason)
     {
-        var waiter = _waiters.FirstOrDefault(w => w.Request.RequestId == requestId);
-        if (waiter is null || !Remove(waiter))
+        if (_waiters.FirstOrDefault(w => w.Request.RequestId == requestId) is { } waiter)
+        {
+            Withdraw(waiter, reason);
+        }
+    }
+
+    private void Withdraw(Waiter waiter, Exception? reason)
+    {
+        if (!Remove(waiter))
         {
             return;
         }
@@ -463,11 +467,51 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         Answer(waiter, reason ?? new LockAcquireTimeoutException(_target.Normalized, waited, waiter.LastError, _holder?.Metadata));
     }
 
-    private bool Remove(Waiter waiter)
+    /// <summary>
+    /// Arms the queue's one wait timer for <paramref name="deadline"/>, unless it is armed for an earlier one already. A
+    /// waiter costs no timer of its own (P4): the timer is re-armed only when it fires, for the earliest deadline left.
+    /// A waiter that leaves the queue leaves the timer as it is; when it fires early for nobody, it is re-armed.
+    /// </summary>
+    private void ArmWaitTimer(long deadline)
     {
-        Timers.Cancel(waiter.TimerKey);
-        return _waiters.Remove(waiter);
+        if (deadline >= _waitTimerDue)
+        {
+            return; // also a waiter that waits forever (long.MaxValue)
+        }
+
+        _waitTimerDue = deadline;
+        var left = deadline - Stopwatch.GetTimestamp();
+        Timers.StartSingleTimer(WaitTimer, WaitDeadline.Instance, left > 0 ? Stopwatch.GetElapsedTime(0, left) : TimeSpan.Zero);
     }
+
+    /// <summary>The wait timer fired: every waiter whose wait is over is told so, in queue order; the timer is re-armed for the next.</summary>
+    private void ExpireWaiters()
+    {
+        _waitTimerDue = long.MaxValue;
+        var now = Stopwatch.GetTimestamp();
+        var next = long.MaxValue;
+        List<Waiter>? expired = null;
+        foreach (var waiter in _waiters)
+        {
+            if (waiter.Deadline <= now)
+            {
+                (expired ??= []).Add(waiter);
+            }
+            else
+            {
+                next = Math.Min(next, waiter.Deadline);
+            }
+        }
+
+        foreach (var waiter in expired ?? [])
+        {
+            Withdraw(waiter, null);
+        }
+
+        ArmWaitTimer(next);
+    }
+
+    private bool Remove(Waiter waiter) => _waiters.Remove(waiter);
 
     // ───────────────────────────── holding ─────────────────────────────
 
