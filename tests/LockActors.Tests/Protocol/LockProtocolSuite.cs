@@ -156,6 +156,33 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(held.LockId, (await Client.GetInfoAsync(target)).Metadata!.LockId);
     }
 
+    /// <summary>The queue has one wait timer, for its earliest deadline: a later, shorter wait re-arms it, and a
+    /// waiter that left before its deadline leaves it armed for nobody, re-armed for the next when it fires.</summary>
+    [Fact]
+    public async Task Waiters_time_out_at_their_own_deadlines_whatever_the_queue_order()
+    {
+        var target = NewTarget();
+        var held = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        var patient = Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromSeconds(60) });
+        using var leaves = new CancellationTokenSource();
+        var leaving = Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromMilliseconds(400) }, leaves.Token);
+        var watch = Stopwatch.StartNew();
+        var hasty = Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromMilliseconds(900) });
+        await leaves.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+
+        await Assert.ThrowsAsync<LockAcquireTimeoutException>(() => hasty);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(850), $"gave up after {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"gave up only after {watch.Elapsed}: the timer was armed for the patient waiter");
+        var late = Client.AcquireAsync(target, new LockOptions { Ttl = Ttl, AcquireTimeout = TimeSpan.FromMilliseconds(300) });
+        await Assert.ThrowsAsync<LockAcquireTimeoutException>(() => late);
+        Assert.False(patient.IsCompleted);
+
+        await held.ReleaseAsync();
+        await using var handle = await patient;
+        Assert.Equal(handle.LockId, (await Client.GetInfoAsync(target)).Metadata!.LockId);
+    }
+
     [Fact]
     public async Task Cancelled_waiter_is_withdrawn_and_the_next_waiter_is_served()
     {
