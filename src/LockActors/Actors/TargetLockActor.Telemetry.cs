@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using LockActors.Messages;
+using LockActors.Storage;
 using LockActors.Telemetry;
 
 namespace LockActors.Actors;
@@ -34,12 +35,16 @@ internal sealed partial class TargetLockActor
         requester.Tell(new Status.Failure(error));
     }
 
-    /// <summary>The grant as it is handed out: held from now on.</summary>
-    private Grant StartHolding(Grant grant)
+    /// <summary>The grant as it is handed out, confirmed as <paramref name="version"/> with <paramref name="metadata"/>: held from now on.</summary>
+    private Grant StartHolding(Grant grant, SidecarVersion version, LockMetadata metadata)
     {
         LockMetrics.HoldStarted(_target.Scheme);
-        return grant with { HeldSince = Stopwatch.GetTimestamp() };
+        return Holding(grant, version, metadata);
     }
+
+    /// <summary>The held copy of a confirmed grant (one copy: version, metadata and hold start at once).</summary>
+    internal static Grant Holding(Grant grant, SidecarVersion version, LockMetadata metadata) =>
+        grant with { Version = version, Metadata = metadata, HeldSince = Stopwatch.GetTimestamp() };
 
     /// <summary>The holder gave the lock up (<paramref name="lostBy"/> null) or lost it.</summary>
     private void EndHolding(Grant held, LockLossCause? lostBy) => LockMetrics.HoldEnded(_target.Scheme, held.HeldSince, lostBy);

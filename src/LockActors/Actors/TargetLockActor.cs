@@ -231,7 +231,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
         else if (version is { } v)
         {
-            Granted(step.Waiter, Created(step.Grant, v));
+            Granted(step.Waiter, step.Grant, v, CreatedMetadata(step.Grant));
         }
         else
         {
@@ -239,12 +239,9 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>A confirmed create: its token is the one written plus the time since the send (see <see cref="FencingTokens"/>).</summary>
-    internal static Grant Created(Grant grant, SidecarVersion version)
-    {
-        var token = FencingTokens.AfterCreate(grant.Token, Stopwatch.GetElapsedTime(grant.ConfirmedSentAt));
-        return grant with { Version = version, Metadata = grant.Metadata with { FencingToken = token } };
-    }
+    /// <summary>The metadata of a confirmed create: its token is the one written plus the time since the send (see <see cref="FencingTokens"/>).</summary>
+    internal static LockMetadata CreatedMetadata(Grant grant) =>
+        grant.Metadata with { FencingToken = FencingTokens.AfterCreate(grant.Token, Stopwatch.GetElapsedTime(grant.ConfirmedSentAt)) };
 
     private void Inspect(Waiter waiter, int attempt) =>
         Run(new Inspecting(waiter, attempt), ct => _store.ReadAsync(_target.Sidecar, ct));
@@ -349,7 +346,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         else if (version is { } v)
         {
             TakeoverEnded(step, TelemetryNames.TakeoverOutcomes.Taken, null);
-            Granted(step.Waiter, step.Grant with { Version = v });
+            Granted(step.Waiter, step.Grant, v);
         }
         else
         {
@@ -381,17 +378,22 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         Timers.StartSingleTimer(PollTimer, PollStore.Instance, delay);
     }
 
-    /// <summary>The store confirmed the write that makes <paramref name="grant"/> the holder's: hand it out, unless that is no longer safe or wanted.</summary>
-    private void Granted(Waiter waiter, Grant grant)
+    /// <summary>
+    /// The store confirmed, as <paramref name="version"/>, the write that makes <paramref name="grant"/> the holder's
+    /// (with <paramref name="confirmed"/> as its metadata, if it changed): hand it out, unless that is no longer safe or
+    /// wanted. The held grant is one copy of <paramref name="grant"/> (P4: was two or three).
+    /// </summary>
+    private void Granted(Waiter waiter, Grant grant, SidecarVersion version, LockMetadata? confirmed = null)
     {
-        _lastToken = Math.Max(_lastToken, grant.Token);
+        var metadata = confirmed ?? grant.Metadata;
+        _lastToken = Math.Max(_lastToken, metadata.FencingToken);
         _pollDelay = _settings.PollInterval;
         if (!grant.Lease.CheckLease())
         {
             // Rule 8: the reply came after the lease (counted from the send) ran out; another process may already judge
             // the sidecar stale. Never hand it out; remove it and let the waiter try again within its wait.
             Log.Warning("The store confirmed lock {0} on {1} only after its lease ran out; not granting it", grant.LockId, _target);
-            Abandon(grant);
+            Abandon(grant with { Version = version, Metadata = metadata });
             if (!waiter.Waits)
             {
                 FailWaiter(waiter, new StoreUnavailableException(
@@ -404,12 +406,12 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         if (!Remove(waiter))
         {
             Log.Debug("Grant {0} on {1} arrived after its caller left; releasing it", grant.LockId, _target);
-            Abandon(grant);
+            Abandon(grant with { Version = version, Metadata = metadata });
             return;
         }
 
         _ownSidecars.Remove(grant.LockId);
-        _holder = grant = StartHolding(grant);
+        _holder = grant = StartHolding(grant, version, metadata);
         ScheduleRenewal(grant);
         WatchOwner(grant.Owner); // an owner actor that dies takes its lock with it (rule 10)
         Answer(waiter, new LockGranted(_target.Normalized, grant.LockId, grant.Token, grant.Metadata, grant.Lease));
@@ -440,6 +442,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
     private void FailNonWaiting(LockMetadata? holder)
     {
+        if (!AnyNonWaiting())
+        {
+            return; // the common case, checked without allocating (every grant passes here)
+        }
+
         foreach (var waiter in _waiters.Where(w => !w.Waits).ToArray())
         {
             Remove(waiter);
@@ -511,7 +518,52 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         ArmWaitTimer(next);
     }
 
-    private bool Remove(Waiter waiter) => _waiters.Remove(waiter);
+    /// <summary>
+    /// Takes the waiter out of the queue. An Ask's temporary requester makes one request: once it is out of the queue
+    /// nothing needs its death, so it is unwatched here (P4: one Unwatch instead of a Terminated message per waiter,
+    /// whose handling scanned the whole queue).
+    /// </summary>
+    private bool Remove(Waiter waiter)
+    {
+        if (!_waiters.Remove(waiter))
+        {
+            return false;
+        }
+
+        if (waiter.Waits && IsTemporary(waiter.Requester))
+        {
+            Context.Unwatch(waiter.Requester);
+        }
+
+        return true;
+    }
+
+    /// <summary>The first waiter that waits (a queue scan without LINQ's allocations: it runs on every hand-off).</summary>
+    private Waiter? FirstWaiting()
+    {
+        foreach (var waiter in _waiters)
+        {
+            if (waiter.Waits)
+            {
+                return waiter;
+            }
+        }
+
+        return null;
+    }
+
+    private bool AnyNonWaiting()
+    {
+        foreach (var waiter in _waiters)
+        {
+            if (!waiter.Waits)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // ───────────────────────────── holding ─────────────────────────────
 
@@ -616,7 +668,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         EndHolding(held, null);
         StopLeaseTimers();
         held.Lease.EndReleased(); // the caller gave it up: its lease is no longer certain from this instant
-        var next = _handingOff ? null : _waiters.FirstOrDefault(w => w.Waits); // a moving entity grants nothing new
+        var next = _handingOff ? null : FirstWaiting(); // a moving entity grants nothing new
         if (next is not null && NewGrant(next) is { } nextGrant)
         {
             Run(new HandingOver(held, releaser, next, nextGrant), ct => _store.TryReplaceAsync(_target.Sidecar, nextGrant.Encoded, held.Version, ct));
@@ -650,7 +702,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         if (version is { } v)
         {
             step.Releaser.Tell(new LockReleased(_target.Normalized, step.Released.LockId));
-            Granted(step.Next, step.NextGrant with { Version = v });
+            Granted(step.Next, step.NextGrant, v);
             return;
         }
 
@@ -730,11 +782,11 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
         switch (write)
         {
             case Creating c when error is null && snapshot is not null && Names(c.Grant.LockId):
-                Granted(c.Waiter, Created(c.Grant, snapshot.Version));
+                Granted(c.Waiter, c.Grant, snapshot.Version, CreatedMetadata(c.Grant));
                 break;
             case TakingOver t when error is null && snapshot is not null && Names(t.Grant.LockId):
                 TakeoverEnded(t, TelemetryNames.TakeoverOutcomes.Taken, null); // the write with an unknown outcome had landed
-                Granted(t.Waiter, t.Grant with { Version = snapshot.Version });
+                Granted(t.Waiter, t.Grant, snapshot.Version);
                 break;
             case Creating c:
                 RememberUnconfirmed(c.Grant);
@@ -761,7 +813,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
             case Releasing { After: { } h } rel when error is null && snapshot is not null && Names(h.NextGrant.LockId):
                 Reply(rel.Releasers, new LockReleased(_target.Normalized, rel.Released.LockId)); // the hand-over had landed
-                Granted(h.Next, h.NextGrant with { Version = snapshot.Version });
+                Granted(h.Next, h.NextGrant, snapshot.Version);
                 break;
             case Releasing rel when error is null && (snapshot is null || !Names(rel.Released.LockId)):
                 _ownSidecars.Remove(rel.Released.LockId);
@@ -778,7 +830,7 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
 
             case HandingOver h when error is null && snapshot is not null && Names(h.NextGrant.LockId):
                 h.Releaser.Tell(new LockReleased(_target.Normalized, h.Released.LockId));
-                Granted(h.Next, h.NextGrant with { Version = snapshot.Version });
+                Granted(h.Next, h.NextGrant, snapshot.Version);
                 break;
             case HandingOver h when error is null && (snapshot is null || !Names(h.Released.LockId)):
                 h.Releaser.Tell(new Status.Failure(new LockNotHeldException(_target.Normalized, h.Released.LockId, "it was taken over or removed before the release")));

@@ -51,7 +51,7 @@ public class GrantBenchmarks
         var metadata = new LockMetadata(LockIds.New("0123abcd"), "owner-1", _metadata.Hostname, _metadata.ProcessId, now, now, Ttl, 43);
         var sentAt = Stopwatch.GetTimestamp();
         var grant = TargetLockActor.Grant.New(metadata, ActorRefs.Nobody, sentAt + LeaseTicks, sentAt, TimeSpan.FromSeconds(10));
-        var held = TargetLockActor.Created(grant, new SidecarVersion("1")) with { HeldSince = Stopwatch.GetTimestamp() }; // as the actor's StartHolding
+        var held = TargetLockActor.Holding(grant, new SidecarVersion("1"), TargetLockActor.CreatedMetadata(grant)); // as the actor's Granted
         held.Lease.EndReleased();
         return held.Token;
     }
