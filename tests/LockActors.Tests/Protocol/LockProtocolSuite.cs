@@ -226,6 +226,26 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         await using var held = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        await AssertHeldWellBeyondItsTtlAsync(target, held);
+    }
+
+    /// <summary>The heartbeat timer is left armed for a released grant's renewal: the next grants are renewed on time all the same.</summary>
+    [Fact]
+    public async Task Heartbeats_keep_a_lock_held_that_was_granted_right_after_released_ones()
+    {
+        var target = NewTarget();
+        for (var i = 0; i < 5; i++)
+        {
+            await using var brief = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+            await Task.Delay(Ttl / 10);
+        }
+
+        await using var held = await Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
+        await AssertHeldWellBeyondItsTtlAsync(target, held);
+    }
+
+    private async Task AssertHeldWellBeyondItsTtlAsync(string target, LockHandle held)
+    {
         var other = OtherProcess();
         var until = DateTime.UtcNow + (Ttl * 2.5);
         while (DateTime.UtcNow < until)
@@ -235,6 +255,7 @@ public abstract class LockProtocolSuite : Akka.TestKit.Xunit2.TestKit
         }
 
         Assert.False(held.HandleLost.IsCancellationRequested, held.LostReason);
+        Assert.True(held.CheckLease(), held.LostReason);
         Assert.Equal(held.LockId, (await other.Client.GetInfoAsync(target)).Metadata!.LockId);
     }
 
