@@ -16,8 +16,9 @@ internal enum UnixFileKind
     Socket,
 }
 
-/// <summary>What one fstat(2) says about an open file.</summary>
-internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size);
+/// <summary>What one fstat(2) says about an open file; <paramref name="ModifiedNs"/> is st_mtim in nanoseconds since the epoch,
+/// as the kernel has it (not through any interposed libc, so it is for versions only, never for clock comparisons).</summary>
+internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size, long ModifiedNs);
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>open</c> with <c>O_NOFOLLOW | O_NONBLOCK</c>, <c>link</c> (atomic
@@ -32,6 +33,7 @@ internal static partial class FileWire
 {
     internal const int EPerm = 1;
     internal const int ENoEnt = 2;
+    internal const int EIntr = 4;
     internal const int ENxio = 6;
     internal const int EWouldBlock = 11;
     internal const int EAccess = 13;
@@ -50,6 +52,10 @@ internal static partial class FileWire
 
     // st_size sits at the same offset on x86-64 and AArch64 (asm-generic).
     private const int SizeOffset = 48;
+
+    // st_mtim (tv_sec, tv_nsec) sits at the same offsets on x86-64 and AArch64 (asm-generic).
+    private const int ModifiedSecondsOffset = 88;
+    private const int ModifiedNanosecondsOffset = 96;
     private const int ONoCtty = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
@@ -126,7 +132,57 @@ internal static partial class FileWire
             throw new IOException($"fstat failed with errno {Marshal.GetLastPInvokeError()}");
         }
 
-        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset));
+        var modifiedNs = (*(long*)(buffer + ModifiedSecondsOffset) * 1_000_000_000) + *(long*)(buffer + ModifiedNanosecondsOffset);
+        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset), modifiedNs);
+    }
+
+    /// <summary>
+    /// One <c>pread(2)</c> (retried on EINTR): the bytes read, 0 at the end of the file. Raw, because .NET's
+    /// <see cref="RandomAccess"/> adds an <c>lseek</c> per descriptor to learn whether it can seek.
+    /// </summary>
+    internal static unsafe int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = PRead((int)handle.DangerousGetHandle(), p, (nuint)buffer.Length, offset);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EIntr)
+                {
+                    throw new IOException($"pread failed with errno {errno}", errno);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="content"/> from offset 0 with <c>pwrite(2)</c> (short writes and EINTR retried).</summary>
+    internal static unsafe void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> content)
+    {
+        fixed (byte* p = content)
+        {
+            var written = 0;
+            while (written < content.Length)
+            {
+                var n = PWrite((int)handle.DangerousGetHandle(), p + written, (nuint)(content.Length - written), written);
+                if (n >= 0)
+                {
+                    written += (int)n;
+                    continue;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EIntr)
+                {
+                    throw new IOException($"pwrite failed with errno {errno}", errno);
+                }
+            }
+        }
     }
 
     /// <summary>The inode number and kind of the name <paramref name="path"/> itself (a symbolic link is not followed),
@@ -164,6 +220,12 @@ internal static partial class FileWire
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenWithMode(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint PRead(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static unsafe partial nint PWrite(int fd, byte* buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
