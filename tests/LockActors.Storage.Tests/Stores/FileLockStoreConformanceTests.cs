@@ -10,6 +10,14 @@ public sealed class FileLockStoreConformanceTests : FileLockStoreConformance
     protected override bool InlineIo => false;
 }
 
+/// <summary>The shared conformance suite on file:// creating through a named temp file (file systems without O_TMPFILE).</summary>
+public sealed class TempNameFileLockStoreConformanceTests : FileLockStoreConformance
+{
+    protected override bool InlineIo => false;
+
+    protected override bool UnnamedTempFiles => false;
+}
+
 /// <summary>The shared conformance suite on file:// with <c>inline-io = on</c> (system calls on the calling thread).</summary>
 public sealed class InlineIoFileLockStoreConformanceTests : FileLockStoreConformance
 {
@@ -39,8 +47,11 @@ public abstract class FileLockStoreConformance : LockStoreConformanceTests, IDis
     /// <summary>The store's <see cref="FileStoreSettings.InlineIo"/>.</summary>
     protected abstract bool InlineIo { get; }
 
+    /// <summary>False: every create takes the temp-name path (<see cref="FileLockStore.UnnamedTempFiles"/>).</summary>
+    protected virtual bool UnnamedTempFiles => true;
+
     protected override Task<ILockStore> CreateStoreAsync() =>
-        Task.FromResult<ILockStore>(new FileLockStore(FileStoreSettings.Default.WithRoot(_root).WithInlineIo(InlineIo)));
+        Task.FromResult<ILockStore>(new FileLockStore(FileStoreSettings.Default.WithRoot(_root).WithInlineIo(InlineIo)) { UnnamedTempFiles = UnnamedTempFiles });
 
     // A second FileLockStore shares nothing in memory with the first: like another process, it meets the others
     // only in the file system (link, flock, rename), which is what the multi-instance races prove.

@@ -10,10 +10,13 @@ namespace LockActors.Storage.Stores.File;
 /// The <c>file://</c> store: sidecars on a local Linux file system, safe across processes.
 /// </summary>
 /// <remarks>
-/// <para><b>Create</b>: the JSON is written to a private temp file, then <c>link(2)</c>ed to the sidecar name.
-/// <c>link</c> fails with EEXIST when the name exists, so create-if-absent is atomic (like O_EXCL) and readers
-/// never see a half-written sidecar. The temp file has a short fixed-length name in the sidecar's directory
-/// (<c>.lockactors-&lt;16 hex&gt;.tmp</c>), so every sidecar name that fits the file system's NAME_MAX can be locked.</para>
+/// <para><b>Create</b>: the JSON is written to an unnamed file in the sidecar's directory (<c>O_TMPFILE</c>), then
+/// <c>linkat(2)</c>ed to the sidecar name; on a file system without <c>O_TMPFILE</c> (or without /proc), to a private
+/// temp file that is <c>link(2)</c>ed and unlinked. Either link fails with EEXIST when the name exists, so
+/// create-if-absent is atomic (like O_EXCL) and readers never see a half-written sidecar. The unnamed file leaves
+/// nothing behind if the process dies before the link; the temp file has a short fixed-length name in the sidecar's
+/// directory (<c>.lockactors-&lt;16 hex&gt;.tmp</c>), so every sidecar name that fits the file system's NAME_MAX can be
+/// locked either way.</para>
 /// <para><b>Replace / delete</b> (no native compare-and-swap on files): open the sidecar, take
 /// <c>flock(LOCK_EX)</c> on it for the microseconds of the check-and-write, re-check that the path still names
 /// the locked inode (another writer may have swapped it), compare the version, then <c>rename(2)</c> a fully
@@ -40,6 +43,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
     private readonly FileStoreSettings _settings;
     private readonly TimeProvider _clock;
     private readonly string? _root;
+    private volatile bool _unnamedTempFiles = true;
 
     /// <summary>Creates the store.</summary>
     /// <exception cref="PlatformNotSupportedException">Not Linux on x86-64 or AArch64.</exception>
@@ -64,7 +68,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         CrossProcess: true,
         Clock: StoreClock.LocalHost,
         ClockResolution: TimeSpan.FromMilliseconds(10),
-        Mechanism: "create = write temp + link(2) (EEXIST-atomic); replace/delete = flock(LOCK_EX) + inode re-check + rename(2)/unlink");
+        Mechanism: "create = write an O_TMPFILE (or a temp file) + link (EEXIST-atomic); replace/delete = flock(LOCK_EX) + inode re-check + rename(2)/unlink");
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
@@ -114,6 +118,16 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         }
     }
 
+    /// <summary>
+    /// Whether creates still try <c>O_TMPFILE</c> first; turned off for good the first time the file system refuses it.
+    /// Tests turn it off to run the suites on the temp-file path.
+    /// </summary>
+    internal bool UnnamedTempFiles
+    {
+        get => _unnamedTempFiles;
+        set => _unnamedTempFiles = value;
+    }
+
     /// <summary>The local path of a sidecar, checked against the configured root.</summary>
     internal string PathOf(SidecarKey key)
     {
@@ -136,6 +150,52 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
     private SidecarVersion? TryCreate(SidecarKey key, ReadOnlyMemory<byte> content)
     {
         var path = PathOf(key);
+        return _unnamedTempFiles && TryCreateUnnamed(key, path, content.Span, out var created)
+            ? created
+            : TryCreateThroughTempName(key, path, content);
+    }
+
+    /// <summary>
+    /// Create through an unnamed file (<c>O_TMPFILE</c> + <c>linkat</c>): 5 system calls against the temp file's 6, and
+    /// no name to clean up. False (nothing done) where the file system or the missing /proc does not allow it.
+    /// </summary>
+    private bool TryCreateUnnamed(SidecarKey key, string path, ReadOnlySpan<byte> content, out SidecarVersion? created)
+    {
+        created = null;
+        using var handle = FileWire.CreateUnnamed(Path.GetDirectoryName(path) ?? "/", out var errno);
+        if (handle is null)
+        {
+            if (errno is FileWire.EOpNotSupp or FileWire.EIsDir or FileWire.EInval)
+            {
+                _unnamedTempFiles = false;
+                return false;
+            }
+
+            throw ErrorFor(key, path, "open(O_TMPFILE)", errno);
+        }
+
+        var version = WriteAndStat(key, path, handle, content);
+
+        // linkat(2) never follows its new name: a FIFO, directory or (dangling) symbolic link there is EEXIST, untouched.
+        errno = FileWire.LinkOpen(handle, path);
+        switch (errno)
+        {
+            case 0:
+                created = version;
+                return true;
+            case FileWire.EExist:
+                return true;
+            case FileWire.ENoEnt:
+                // No /proc (the link's source), or the directory just went away: the temp-file path tells which.
+                _unnamedTempFiles = Directory.Exists("/proc/self/fd");
+                return false;
+            default:
+                throw ErrorFor(key, path, "linkat", errno);
+        }
+    }
+
+    private static SidecarVersion? TryCreateThroughTempName(SidecarKey key, string path, ReadOnlyMemory<byte> content)
+    {
         var temp = TempNameFor(path);
         try
         {
@@ -355,26 +415,25 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
     {
+        // Raw open(O_CREAT | O_EXCL): .NET's File.OpenHandle would add an fstat, an lseek and a flock per create.
+        using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
+        return WriteAndStat(key, temp, handle, content);
+    }
+
+    /// <summary>Writes the whole content from offset 0 and returns the version of what was written (one fstat).</summary>
+    private static SidecarVersion WriteAndStat(SidecarKey key, string pathForErrors, SafeFileHandle handle, ReadOnlySpan<byte> content)
+    {
         try
         {
-            // Raw open(O_CREAT | O_EXCL): .NET's File.OpenHandle would add an fstat, an lseek and a flock per create.
-            using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
             FileWire.WriteAll(handle, content);
-            return VersionOf(FileWire.StatOf(handle), content.Length, content);
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(temp)}' is missing", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new StoreAccessDeniedException($"Permission denied writing next to '{key}'.", e);
         }
         catch (IOException e) when (e.HResult is > 0 and < 4096)
         {
-            // .NET on Unix carries the raw errno in HResult: map it like every other call here (ELOOP, ENAMETOOLONG, EROFS…).
-            throw ErrorFor(key, temp, "open", e.HResult);
+            // The raw errno (ENOSPC, EDQUOT, EIO…): map it like every other call here.
+            throw ErrorFor(key, pathForErrors, "write", e.HResult);
         }
+
+        return VersionOf(FileWire.StatOf(handle), content.Length, content);
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ internal static partial class FileWire
     internal const int ENoEnt = 2;
     internal const int EIntr = 4;
     internal const int ENxio = 6;
+    internal const int EInval = 22;
+    internal const int EOpNotSupp = 95;
     internal const int EWouldBlock = 11;
     internal const int EAccess = 13;
     internal const int EExist = 17;
@@ -68,8 +70,14 @@ internal static partial class FileWire
     internal static bool IsSupported =>
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkFollow = 0x400;
+
     // O_NOFOLLOW is 0400000 on x86-64 but 0100000 on AArch64 (asm-generic vs arm64 fcntl.h).
     private static int ONoFollow => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
+
+    // O_TMPFILE = __O_TMPFILE (020000000 on both) | O_DIRECTORY (0200000 on x86-64, 040000 on AArch64).
+    private static int OTmpFile => 0x400000 | (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000);
 
     // st_mode follows st_nlink (8 bytes) on x86-64 but precedes a 4-byte st_nlink on AArch64; st_ino is at 8 on both.
     private static int ModeOffset => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 16 : 24;
@@ -122,6 +130,31 @@ internal static partial class FileWire
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
+
+    /// <summary>
+    /// Creates an unnamed regular file in <paramref name="directory"/> for writing (<c>O_TMPFILE</c>, mode 0666 before the
+    /// umask): no name exists until <see cref="LinkOpen"/> gives it one, so nothing is left behind if the process dies
+    /// first. Null with <paramref name="errno"/> on failure; EOPNOTSUPP (or EISDIR/EINVAL from kernels before 3.11)
+    /// where the file system cannot.
+    /// </summary>
+    internal static SafeFileHandle? CreateUnnamed(string directory, out int errno)
+    {
+        var fd = OpenWithMode(directory, OWriteOnly | OTmpFile | OCloseOnExec, CreateMode);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Gives the unnamed file behind <paramref name="handle"/> the name <paramref name="newPath"/>:
+    /// <c>linkat</c> of <c>/proc/self/fd/N</c> with AT_SYMLINK_FOLLOW (no privilege needed, unlike AT_EMPTY_PATH).
+    /// Fails with EEXIST if anything (even a dangling symbolic link) has that name, like <see cref="Link"/>; ENOENT
+    /// when /proc is not mounted (or the directory went away). Returns 0 or the errno.
+    /// </summary>
+    internal static int LinkOpen(SafeFileHandle handle, string newPath) =>
+        LinkAtNative(AtCurrentDirectory, "/proc/self/fd/" + ((int)handle.DangerousGetHandle()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            AtCurrentDirectory, newPath, AtSymlinkFollow) == 0
+            ? 0
+            : Marshal.GetLastPInvokeError();
 
     /// <summary>Inode, kind and size behind an open descriptor: one fstat(2).</summary>
     internal static unsafe FileStat StatOf(SafeFileHandle handle)
@@ -232,6 +265,9 @@ internal static partial class FileWire
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkNative(string existing, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkAtNative(int oldDirectory, string oldPath, int newDirectory, string newPath, int flags);
 
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameNative(string oldPath, string newPath);
