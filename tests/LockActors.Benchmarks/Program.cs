@@ -35,7 +35,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 var verb = args[0].ToLowerInvariant();
 if (verb == "p2-trace")
 {
-    // tests/perf/p2-syscalls.sh: p2-trace <lib|raw> <ops>
+    // tests/perf/p2-syscalls.sh: p2-trace <lib|lib-inline|raw> <ops>
     await P2File.TraceAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
     return 0;
 }

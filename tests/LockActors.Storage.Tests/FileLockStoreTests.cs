@@ -35,6 +35,20 @@ public sealed class FileLockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_uses_an_unnamed_file_where_the_file_system_allows_it_and_the_temp_name_path_otherwise()
+    {
+        // The temp directory is ext4 or tmpfs here, both with O_TMPFILE: the conformance suite runs on that path, and
+        // TempNameFileLockStoreConformanceTests on the other.
+        await using var store = new FileLockStore();
+        await AssertFullCycle(store, KeyFor("unnamed.csv"));
+        Assert.True(store.UnnamedTempFiles);
+
+        await using var fallback = new FileLockStore { UnnamedTempFiles = false };
+        await AssertFullCycle(fallback, KeyFor("named.csv"));
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
+    }
+
+    [Fact]
     public async Task Sidecar_replaced_by_a_foreign_process_is_not_overwritten_or_deleted()
     {
         await using var store = new FileLockStore();

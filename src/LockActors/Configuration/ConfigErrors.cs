@@ -23,8 +23,9 @@ internal static class ConfigErrors
         {
             return read(key);
         }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or ConfigurationException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or ConfigurationException or NotSupportedException)
         {
+            // NotSupportedException: Akka's GetBoolean on a word that is not on/off/true/false/yes/no.
             var reason = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
             throw Invalid(fullKey, $"has an invalid value '{section.GetString(key)}': {reason}", e);
         }

@@ -4,7 +4,10 @@ using LockActors.Storage.Stores.File;
 
 namespace LockActors.Benchmarks.Scenarios;
 
-/// <summary>P2: uncontended acquire + release on distinct file:// targets against a raw CreateNew + write + close + delete loop.</summary>
+/// <summary>
+/// P2: uncontended acquire + release on distinct file:// targets against a raw CreateNew + write + close + delete loop,
+/// with the store's default settings and with <c>inline-io = on</c> (each against its own raw phase of the same run).
+/// </summary>
 internal static class P2File
 {
     public const string Name = "P2";
@@ -18,7 +21,7 @@ internal static class P2File
         int[] callerCounts = o.Smoke ? [1] : [1, 16];
         var json = LockMetadataCodec.Encode(new LockMetadata("0123abcd-" + Guid.NewGuid().ToString("N"), $"{Environment.MachineName}/{Environment.ProcessId}",
             Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 1));
-        var @case = (int c) => $"{c} caller{(c == 1 ? string.Empty : "s")}, {n:N0} files";
+        var @case = (int c, bool inline) => $"{c} caller{(c == 1 ? string.Empty : "s")}, {n:N0} files{(inline ? ", inline-io on" : string.Empty)}";
         for (var run = 0; run < o.Runs; run++)
         {
             foreach (var callers in callerCounts)
@@ -27,10 +30,13 @@ internal static class P2File
                 Directory.CreateDirectory(dir);
                 try
                 {
-                    var ((libOps, libLat), (baseOps, baseLat)) = await Common.AlternateAsync(run,
-                        () => LibraryAsync(dir, n, callers),
-                        () => RawAsync(dir, n, callers, json)).ConfigureAwait(false);
-                    r.Add(Name, @case(callers), "acquire+release", "ops/s", Better.Higher, libOps, baseOps, libLat, baseLat);
+                    foreach (var inline in new[] { false, true })
+                    {
+                        var ((libOps, libLat), (baseOps, baseLat)) = await Common.AlternateAsync(run,
+                            () => LibraryAsync(dir, n, callers, inline),
+                            () => RawAsync(dir, n, callers, json)).ConfigureAwait(false);
+                        r.Add(Name, @case(callers, inline), "acquire+release", "ops/s", Better.Higher, libOps, baseOps, libLat, baseLat);
+                    }
                 }
                 finally
                 {
@@ -41,7 +47,10 @@ internal static class P2File
 
         foreach (var callers in callerCounts)
         {
-            r.Goal(Name, @case(callers), "acquire+release", "ratio ≥ 0.5 (issue 15)", s => s.RatioMedian >= 0.5);
+            foreach (var inline in new[] { false, true })
+            {
+                r.Goal(Name, @case(callers, inline), "acquire+release", "ratio ≥ 0.5 (issue 15)", s => s.RatioMedian >= 0.5);
+            }
         }
 
         r.Note(Name, $"Directory: {Path.Combine(Path.GetTempPath(), "lockactors-bench")} ({DescribeFs(Path.GetTempPath())}). The sidecar JSON is {json.Length} bytes.");
@@ -49,7 +58,7 @@ internal static class P2File
 
     /// <summary>
     /// For tests/perf/p2-syscalls.sh: 200 warm-up cycles, then <paramref name="ops"/> acquire + release cycles by one caller,
-    /// through the library (<paramref name="mode"/> = lib) or the raw loop (raw). Run under <c>strace -f -c</c> with 0 and N
+    /// through the library (<paramref name="mode"/> = lib, or lib-inline with <c>inline-io = on</c>) or the raw loop (raw). Run under <c>strace -f -c</c> with 0 and N
     /// ops; the difference divided by N is the syscalls per cycle.
     /// </summary>
     public static async Task TraceAsync(string mode, int ops)
@@ -75,7 +84,7 @@ internal static class P2File
                 return;
             }
 
-            await using var system = LockSystem.Start("file", new FileLockStore());
+            await using var system = LockSystem.Start("file", Store(mode == "lib-inline"));
             for (var i = 0; i < 200; i++)
             {
                 await Common.AcquireReleaseAsync(system.Manager, new Uri(Path.Combine(dir, $"warm{i}.csv")).AbsoluteUri).ConfigureAwait(false);
@@ -102,9 +111,11 @@ internal static class P2File
         File.Delete(path);
     }
 
-    private static async Task<(double, Latency)> LibraryAsync(string dir, int n, int callers)
+    private static FileLockStore Store(bool inlineIo) => new(FileStoreSettings.Default.WithInlineIo(inlineIo));
+
+    private static async Task<(double, Latency)> LibraryAsync(string dir, int n, int callers, bool inlineIo)
     {
-        await using var system = LockSystem.Start("file", new FileLockStore());
+        await using var system = LockSystem.Start("file", Store(inlineIo));
         var uri = (string prefix, int i) => new Uri(Path.Combine(dir, $"{prefix}{i}.csv")).AbsoluteUri;
         await Load.RunAsync(callers, Math.Min(500, n), i => Common.AcquireReleaseAsync(system.Manager, uri("warm-lib-", i)), null).ConfigureAwait(false);
         Load.Settle();

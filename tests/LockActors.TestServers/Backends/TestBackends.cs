@@ -17,15 +17,9 @@ public static class TestBackends
         name => $"mem://protocol/{Guid.NewGuid():N}/{name}",
         TimeSpan.FromSeconds(3)));
 
-    private static readonly Lazy<StoreUnderTest> s_file = new(() =>
-    {
-        var root = Directory.CreateTempSubdirectory("lockactors-protocol-").FullName;
-        return new(
-            "file",
-            $"lock-actors.stores.file.root = \"{root}\"",
-            name => new Uri(Path.Combine(Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName, name)).AbsoluteUri,
-            TimeSpan.FromSeconds(3));
-    });
+    private static readonly Lazy<StoreUnderTest> s_file = new(() => FileStore(string.Empty));
+
+    private static readonly Lazy<StoreUnderTest> s_fileInlineIo = new(() => FileStore("\nlock-actors.stores.file.inline-io = on"));
 
     private static readonly Lazy<StoreUnderTest> s_gcs = new(() => new(
         "gs",
@@ -64,6 +58,9 @@ public static class TestBackends
     /// <summary>file:// under a fresh temporary root.</summary>
     public static StoreUnderTest File => s_file.Value;
 
+    /// <summary>file:// under a fresh temporary root, with <c>inline-io = on</c> (the store's calls on the actors' threads).</summary>
+    public static StoreUnderTest FileInlineIo => s_fileInlineIo.Value;
+
     /// <summary>gs:// on the in-process GCS emulator (in-repo, not Google's service); it listens on loopback, so worker processes reach it too.</summary>
     public static StoreUnderTest Gcs => s_gcs.Value;
 
@@ -72,4 +69,14 @@ public static class TestBackends
 
     /// <summary>sftp:// on the throwaway OpenSSH server of tests/servers/sftp.sh.</summary>
     public static StoreUnderTest Sftp => s_sftp.Value;
+
+    private static StoreUnderTest FileStore(string extraHocon)
+    {
+        var root = Directory.CreateTempSubdirectory("lockactors-protocol-").FullName;
+        return new(
+            "file",
+            $"lock-actors.stores.file.root = \"{root}\"{extraHocon}",
+            name => new Uri(Path.Combine(Directory.CreateDirectory(Path.Combine(root, Guid.NewGuid().ToString("N"))).FullName, name)).AbsoluteUri,
+            TimeSpan.FromSeconds(3));
+    }
 }

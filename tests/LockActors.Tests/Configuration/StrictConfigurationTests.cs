@@ -90,6 +90,7 @@ public sealed class StrictConfigurationTests
     [InlineData("lock-actors.heartbeat-interval = 20s", "lock-actors.heartbeat-interval", "default-ttl")]
     [InlineData("lock-actors.stores.file.check-and-write-timeout = 0s", "lock-actors.stores.file.check-and-write-timeout", "positive")]
     [InlineData("lock-actors.stores.file.check-and-write-timeout = later", "lock-actors.stores.file.check-and-write-timeout", "'later'")]
+    [InlineData("lock-actors.stores.file.inline-io = maybe", "lock-actors.stores.file.inline-io", "'maybe'")]
     [InlineData("lock-actors.stores.mem.scope = galaxy", "lock-actors.stores.mem.scope", "'galaxy'")]
     [InlineData("lock-actors.stores.s3.region = x", "lock-actors.stores.s3.provider", "UseS3()")]
     [InlineData("lock-actors.stores.s3.provider = \"No.Such.Provider, Nowhere\"", "lock-actors.stores.s3.provider", "reference the backend")]

@@ -10,10 +10,13 @@ namespace LockActors.Storage.Stores.File;
 /// The <c>file://</c> store: sidecars on a local Linux file system, safe across processes.
 /// </summary>
 /// <remarks>
-/// <para><b>Create</b>: the JSON is written to a private temp file, then <c>link(2)</c>ed to the sidecar name.
-/// <c>link</c> fails with EEXIST when the name exists, so create-if-absent is atomic (like O_EXCL) and readers
-/// never see a half-written sidecar. The temp file has a short fixed-length name in the sidecar's directory
-/// (<c>.lockactors-&lt;16 hex&gt;.tmp</c>), so every sidecar name that fits the file system's NAME_MAX can be locked.</para>
+/// <para><b>Create</b>: the JSON is written to an unnamed file in the sidecar's directory (<c>O_TMPFILE</c>), then
+/// <c>linkat(2)</c>ed to the sidecar name; on a file system without <c>O_TMPFILE</c> (or without /proc), to a private
+/// temp file that is <c>link(2)</c>ed and unlinked. Either link fails with EEXIST when the name exists, so
+/// create-if-absent is atomic (like O_EXCL) and readers never see a half-written sidecar. The unnamed file leaves
+/// nothing behind if the process dies before the link; the temp file has a short fixed-length name in the sidecar's
+/// directory (<c>.lockactors-&lt;16 hex&gt;.tmp</c>), so every sidecar name that fits the file system's NAME_MAX can be
+/// locked either way.</para>
 /// <para><b>Replace / delete</b> (no native compare-and-swap on files): open the sidecar, take
 /// <c>flock(LOCK_EX)</c> on it for the microseconds of the check-and-write, re-check that the path still names
 /// the locked inode (another writer may have swapped it), compare the version, then <c>rename(2)</c> a fully
@@ -26,6 +29,9 @@ namespace LockActors.Storage.Stores.File;
 /// <para><b>Oversized sidecars</b> read as their first <see cref="SidecarLimits.MaxBytes"/> + 1 bytes with their real
 /// version (see <see cref="ILockStore.ReadAsync"/>). <b>Version</b>: inode, mtime, size and a hash of the bytes read.
 /// <b>Clock</b>: the local host's (mtime, ns resolution).</para>
+/// <para><b>Threads</b>: each operation's system calls run on a pool thread (<c>Task.Run</c>), or, with
+/// <see cref="FileStoreSettings.InlineIo"/>, on the calling thread (the task returned is already complete; for local
+/// file systems only — see that setting).</para>
 /// <para>Every failure is a <see cref="LockStoreException"/>: errno values map to typed errors (EACCES/EPERM/EROFS →
 /// <see cref="StoreAccessDeniedException"/>, ENOENT/ENOTDIR on the directory → <see cref="StoreLocationNotFoundException"/>,
 /// ENAMETOOLONG → <see cref="InvalidLockTargetException"/>, ELOOP/EISDIR/ENXIO on the sidecar →
@@ -37,6 +43,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
     private readonly FileStoreSettings _settings;
     private readonly TimeProvider _clock;
     private readonly string? _root;
+    private volatile bool _unnamedTempFiles = true;
 
     /// <summary>Creates the store.</summary>
     /// <exception cref="PlatformNotSupportedException">Not Linux on x86-64 or AArch64.</exception>
@@ -61,17 +68,17 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         CrossProcess: true,
         Clock: StoreClock.LocalHost,
         ClockResolution: TimeSpan.FromMilliseconds(10),
-        Mechanism: "create = write temp + link(2) (EEXIST-atomic); replace/delete = flock(LOCK_EX) + inode re-check + rename(2)/unlink");
+        Mechanism: "create = write an O_TMPFILE (or a temp file) + link (EEXIST-atomic); replace/delete = flock(LOCK_EX) + inode re-check + rename(2)/unlink");
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryCreateAsync(SidecarKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
         content.Length > SidecarLimits.MaxBytes
             ? Task.FromException<SidecarVersion?>(new SidecarTooLargeException(key, content.Length))
-            : Task.Run(() => Typed(key, () => TryCreate(key, content)), cancellationToken);
+            : Start(key, () => TryCreate(key, content), cancellationToken);
 
     /// <inheritdoc />
     public Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Typed(key, () => Read(key)), cancellationToken);
+        Start(key, () => Read(key), cancellationToken);
 
     /// <inheritdoc />
     public Task<SidecarVersion?> TryReplaceAsync(SidecarKey key, ReadOnlyMemory<byte> content, SidecarVersion expected, CancellationToken cancellationToken = default) =>
@@ -111,6 +118,16 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         }
     }
 
+    /// <summary>
+    /// Whether creates still try <c>O_TMPFILE</c> first; turned off for good the first time the file system refuses it.
+    /// Tests turn it off to run the suites on the temp-file path.
+    /// </summary>
+    internal bool UnnamedTempFiles
+    {
+        get => _unnamedTempFiles;
+        set => _unnamedTempFiles = value;
+    }
+
     /// <summary>The local path of a sidecar, checked against the configured root.</summary>
     internal string PathOf(SidecarKey key)
     {
@@ -133,6 +150,52 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
     private SidecarVersion? TryCreate(SidecarKey key, ReadOnlyMemory<byte> content)
     {
         var path = PathOf(key);
+        return _unnamedTempFiles && TryCreateUnnamed(key, path, content.Span, out var created)
+            ? created
+            : TryCreateThroughTempName(key, path, content);
+    }
+
+    /// <summary>
+    /// Create through an unnamed file (<c>O_TMPFILE</c> + <c>linkat</c>): 5 system calls against the temp file's 6, and
+    /// no name to clean up. False (nothing done) where the file system or the missing /proc does not allow it.
+    /// </summary>
+    private bool TryCreateUnnamed(SidecarKey key, string path, ReadOnlySpan<byte> content, out SidecarVersion? created)
+    {
+        created = null;
+        using var handle = FileWire.CreateUnnamed(Path.GetDirectoryName(path) ?? "/", out var errno);
+        if (handle is null)
+        {
+            if (errno is FileWire.EOpNotSupp or FileWire.EIsDir or FileWire.EInval)
+            {
+                _unnamedTempFiles = false;
+                return false;
+            }
+
+            throw ErrorFor(key, path, "open(O_TMPFILE)", errno);
+        }
+
+        var version = WriteAndStat(key, path, handle, content);
+
+        // linkat(2) never follows its new name: a FIFO, directory or (dangling) symbolic link there is EEXIST, untouched.
+        errno = FileWire.LinkOpen(handle, path);
+        switch (errno)
+        {
+            case 0:
+                created = version;
+                return true;
+            case FileWire.EExist:
+                return true;
+            case FileWire.ENoEnt:
+                // No /proc (the link's source), or the directory just went away: the temp-file path tells which.
+                _unnamedTempFiles = Directory.Exists("/proc/self/fd");
+                return false;
+            default:
+                throw ErrorFor(key, path, "linkat", errno);
+        }
+    }
+
+    private static SidecarVersion? TryCreateThroughTempName(SidecarKey key, string path, ReadOnlyMemory<byte> content)
+    {
         var temp = TempNameFor(path);
         try
         {
@@ -162,18 +225,67 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         }
 
         using var closeOnExit = handle;
-        var (content, version, modifiedAt) = ReadOpen(handle, stat);
-        return new SidecarSnapshot(content, version, modifiedAt, _clock.GetUtcNow());
+        var (content, version) = ReadOpen(handle, stat);
+        return new SidecarSnapshot(content, version, ModifiedAt(handle), _clock.GetUtcNow());
     }
 
-    private async Task<SidecarVersion?> CheckAndWriteAsync(
+    /// <summary>
+    /// Runs one primitive's synchronous body: on a pool thread (<c>Task.Run</c>), or with <see cref="FileStoreSettings.InlineIo"/>
+    /// on the calling thread, returning a completed task (a failure as a faulted task, never thrown).
+    /// </summary>
+    private Task<T> Start<T>(SidecarKey key, Func<T> body, CancellationToken cancellationToken)
+    {
+        if (!_settings.InlineIo)
+        {
+            return Task.Run(() => Typed(key, body), cancellationToken);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        try
+        {
+            return Task.FromResult(Typed(key, body));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+
+    private Task<SidecarVersion?> CheckAndWriteAsync(
         SidecarKey key, SidecarVersion expected, Func<string, SidecarVersion, SidecarVersion> write, CancellationToken cancellationToken)
     {
-        var path = PathOf(key);
+        string path;
+        try
+        {
+            path = PathOf(key);
+        }
+        catch (LockStoreException e)
+        {
+            return Task.FromException<SidecarVersion?>(e);
+        }
+
         var deadline = _clock.GetTimestamp() + (long)(_settings.CheckAndWriteTimeout.TotalSeconds * _clock.TimestampFrequency);
+        var first = Start(key, () => TryCheckAndWriteOnce(key, path, expected, write), cancellationToken);
+        return first.IsCompletedSuccessfully && first.Result.Done
+            ? Task.FromResult(first.Result.Version)
+            : RetryCheckAndWriteAsync(first, key, path, expected, write, deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for the first attempt, then retries every millisecond while another process's check-and-write holds the
+    /// sidecar's flock (never blocking on it), until <see cref="FileStoreSettings.CheckAndWriteTimeout"/>.
+    /// </summary>
+    private async Task<SidecarVersion?> RetryCheckAndWriteAsync(
+        Task<(bool Done, SidecarVersion? Version)> attempt, SidecarKey key, string path, SidecarVersion expected,
+        Func<string, SidecarVersion, SidecarVersion> write, long deadline, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var outcome = await Task.Run(() => Typed(key, () => TryCheckAndWriteOnce(key, path, expected, write)), cancellationToken).ConfigureAwait(false);
+            var outcome = await attempt.ConfigureAwait(false);
             if (outcome.Done)
             {
                 return outcome.Version;
@@ -185,6 +297,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
             }
 
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            attempt = Start(key, () => TryCheckAndWriteOnce(key, path, expected, write), cancellationToken);
         }
     }
 
@@ -210,7 +323,7 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
 
         // Every writer swaps the inode and never writes in place, so the stat taken at open still describes the
         // locked inode's bytes (a foreign in-place writer is caught by the hash of what is read).
-        var (_, current, _) = ReadOpen(handle, stat);
+        var (_, current) = ReadOpen(handle, stat);
         return current != expected ? (true, null) : (true, write(path, current));
     }
 
@@ -269,21 +382,26 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         return (handle, stat);
     }
 
-    /// <summary>Reads at most <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: an oversized sidecar is judged, not loaded.</summary>
-    private static (byte[] Content, SidecarVersion Version, DateTimeOffset ModifiedAt) ReadOpen(SafeFileHandle handle, FileStat stat)
+    /// <summary>
+    /// Reads at most <see cref="SidecarLimits.MaxBytes"/> + 1 bytes: an oversized sidecar is judged, not loaded. A read
+    /// that stops short exactly at the size fstat reported is the end of the file (one <c>pread</c> for a sidecar that
+    /// did not change); anything else reads on until a read returns nothing.
+    /// </summary>
+    private static (byte[] Content, SidecarVersion Version) ReadOpen(SafeFileHandle handle, FileStat stat)
     {
         var length = stat.Size;
         var content = new byte[Math.Min(length, SidecarLimits.MaxBytes) + 1];
         var read = 0;
         while (read < content.Length)
         {
-            var n = RandomAccess.Read(handle, content.AsSpan(read), read);
-            if (n == 0)
+            var wanted = content.Length - read;
+            var n = FileWire.ReadAt(handle, content.AsSpan(read), read);
+            read += n;
+            if (n == 0 || (n < wanted && read == length))
             {
                 break;
             }
 
-            read += n;
             if (read == content.Length && content.Length <= SidecarLimits.MaxBytes)
             {
                 // It grew since the fstat (a foreign in-place writer): keep reading up to the cap.
@@ -292,47 +410,47 @@ public sealed class FileLockStore : ILockStore, ILockStoreListing
         }
 
         Array.Resize(ref content, read);
-        var modifiedAt = ModifiedAt(handle);
-        return (content, VersionOf(stat.Inode, modifiedAt, length, content), modifiedAt);
+        return (content, VersionOf(stat, length, content));
     }
 
     private static SidecarVersion WriteTemp(SidecarKey key, string temp, ReadOnlySpan<byte> content)
     {
+        // Raw open(O_CREAT | O_EXCL): .NET's File.OpenHandle would add an fstat, an lseek and a flock per create.
+        using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
+        return WriteAndStat(key, temp, handle, content);
+    }
+
+    /// <summary>Writes the whole content from offset 0 and returns the version of what was written (one fstat).</summary>
+    private static SidecarVersion WriteAndStat(SidecarKey key, string pathForErrors, SafeFileHandle handle, ReadOnlySpan<byte> content)
+    {
         try
         {
-            // Raw open(O_CREAT | O_EXCL): .NET's File.OpenHandle would add an fstat, an lseek and a flock per create.
-            using var handle = FileWire.CreateExclusive(temp, out var errno) ?? throw ErrorFor(key, temp, "open", errno);
-            RandomAccess.Write(handle, content, 0);
-            var stat = FileWire.StatOf(handle);
-            return VersionOf(stat.Inode, ModifiedAt(handle), content.Length, content);
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new StoreLocationNotFoundException(key, $"directory '{Path.GetDirectoryName(temp)}' is missing", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new StoreAccessDeniedException($"Permission denied writing next to '{key}'.", e);
+            FileWire.WriteAll(handle, content);
         }
         catch (IOException e) when (e.HResult is > 0 and < 4096)
         {
-            // .NET on Unix carries the raw errno in HResult: map it like every other call here (ELOOP, ENAMETOOLONG, EROFS…).
-            throw ErrorFor(key, temp, "open", e.HResult);
+            // The raw errno (ENOSPC, EDQUOT, EIO…): map it like every other call here.
+            throw ErrorFor(key, pathForErrors, "write", e.HResult);
         }
+
+        return VersionOf(FileWire.StatOf(handle), content.Length, content);
     }
 
     /// <summary>
-    /// The modification time through .NET's own stat, the same path as the clock this process judges staleness with
-    /// (<see cref="TimeProvider.System"/>): both are shifted together when the process's wall clock is faked (libfaketime
-    /// in the clock-skew tests), where a raw fstat(2) through another libc symbol is not, and every lock looked stale.
+    /// The modification time a read reports, through .NET's own stat, the same path as the clock this process judges
+    /// staleness with (<see cref="TimeProvider.System"/>): both are shifted together when the process's wall clock is
+    /// faked (libfaketime in the clock-skew tests), where a raw fstat(2) through another libc symbol is not, and every
+    /// lock looked stale. Versions use the raw fstat's st_mtim instead (<see cref="VersionOf"/>): they are only ever
+    /// compared with versions this store computed the same way, so one fstat per create and per check-and-write is enough.
     /// </summary>
     private static DateTimeOffset ModifiedAt(SafeFileHandle handle) => new(System.IO.File.GetLastWriteTimeUtc(handle), TimeSpan.Zero);
 
-    private static SidecarVersion VersionOf(ulong inode, DateTimeOffset modifiedAt, long length, ReadOnlySpan<byte> content)
+    /// <summary>Inode, st_mtim (ns, raw fstat), size and a hash of the bytes: any swap or rewrite changes it.</summary>
+    private static SidecarVersion VersionOf(FileStat stat, long length, ReadOnlySpan<byte> content)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(content, hash);
-        return new SidecarVersion(string.Create(CultureInfo.InvariantCulture, $"{inode:x}.{modifiedAt.UtcTicks:x}.{length:x}.{Convert.ToHexStringLower(hash[..8])}"));
+        return new SidecarVersion(string.Create(CultureInfo.InvariantCulture, $"{stat.Inode:x}.{stat.ModifiedNs:x}.{length:x}.{Convert.ToHexStringLower(hash[..8])}"));
     }
 
     /// <summary>Runs one primitive's synchronous body so that only <see cref="LockStoreException"/>s escape.</summary>

@@ -16,8 +16,9 @@ internal enum UnixFileKind
     Socket,
 }
 
-/// <summary>What one fstat(2) says about an open file.</summary>
-internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size);
+/// <summary>What one fstat(2) says about an open file; <paramref name="ModifiedNs"/> is st_mtim in nanoseconds since the epoch,
+/// as the kernel has it (not through any interposed libc, so it is for versions only, never for clock comparisons).</summary>
+internal readonly record struct FileStat(ulong Inode, UnixFileKind Kind, long Size, long ModifiedNs);
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: <c>open</c> with <c>O_NOFOLLOW | O_NONBLOCK</c>, <c>link</c> (atomic
@@ -32,7 +33,10 @@ internal static partial class FileWire
 {
     internal const int EPerm = 1;
     internal const int ENoEnt = 2;
+    internal const int EIntr = 4;
     internal const int ENxio = 6;
+    internal const int EInval = 22;
+    internal const int EOpNotSupp = 95;
     internal const int EWouldBlock = 11;
     internal const int EAccess = 13;
     internal const int EExist = 17;
@@ -50,6 +54,10 @@ internal static partial class FileWire
 
     // st_size sits at the same offset on x86-64 and AArch64 (asm-generic).
     private const int SizeOffset = 48;
+
+    // st_mtim (tv_sec, tv_nsec) sits at the same offsets on x86-64 and AArch64 (asm-generic).
+    private const int ModifiedSecondsOffset = 88;
+    private const int ModifiedNanosecondsOffset = 96;
     private const int ONoCtty = 0x100;
     private const int ONonBlock = 0x800;
     private const int OCloseOnExec = 0x80000;
@@ -62,8 +70,14 @@ internal static partial class FileWire
     internal static bool IsSupported =>
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkFollow = 0x400;
+
     // O_NOFOLLOW is 0400000 on x86-64 but 0100000 on AArch64 (asm-generic vs arm64 fcntl.h).
     private static int ONoFollow => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
+
+    // O_TMPFILE = __O_TMPFILE (020000000 on both) | O_DIRECTORY (0200000 on x86-64, 040000 on AArch64).
+    private static int OTmpFile => 0x400000 | (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000);
 
     // st_mode follows st_nlink (8 bytes) on x86-64 but precedes a 4-byte st_nlink on AArch64; st_ino is at 8 on both.
     private static int ModeOffset => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 16 : 24;
@@ -117,6 +131,31 @@ internal static partial class FileWire
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// Creates an unnamed regular file in <paramref name="directory"/> for writing (<c>O_TMPFILE</c>, mode 0666 before the
+    /// umask): no name exists until <see cref="LinkOpen"/> gives it one, so nothing is left behind if the process dies
+    /// first. Null with <paramref name="errno"/> on failure; EOPNOTSUPP (or EISDIR/EINVAL from kernels before 3.11)
+    /// where the file system cannot.
+    /// </summary>
+    internal static SafeFileHandle? CreateUnnamed(string directory, out int errno)
+    {
+        var fd = OpenWithMode(directory, OWriteOnly | OTmpFile | OCloseOnExec, CreateMode);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Gives the unnamed file behind <paramref name="handle"/> the name <paramref name="newPath"/>:
+    /// <c>linkat</c> of <c>/proc/self/fd/N</c> with AT_SYMLINK_FOLLOW (no privilege needed, unlike AT_EMPTY_PATH).
+    /// Fails with EEXIST if anything (even a dangling symbolic link) has that name, like <see cref="Link"/>; ENOENT
+    /// when /proc is not mounted (or the directory went away). Returns 0 or the errno.
+    /// </summary>
+    internal static int LinkOpen(SafeFileHandle handle, string newPath) =>
+        LinkAtNative(AtCurrentDirectory, "/proc/self/fd/" + ((int)handle.DangerousGetHandle()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            AtCurrentDirectory, newPath, AtSymlinkFollow) == 0
+            ? 0
+            : Marshal.GetLastPInvokeError();
+
     /// <summary>Inode, kind and size behind an open descriptor: one fstat(2).</summary>
     internal static unsafe FileStat StatOf(SafeFileHandle handle)
     {
@@ -126,7 +165,57 @@ internal static partial class FileWire
             throw new IOException($"fstat failed with errno {Marshal.GetLastPInvokeError()}");
         }
 
-        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset));
+        var modifiedNs = (*(long*)(buffer + ModifiedSecondsOffset) * 1_000_000_000) + *(long*)(buffer + ModifiedNanosecondsOffset);
+        return new FileStat(InodeField(buffer), KindField(buffer), *(long*)(buffer + SizeOffset), modifiedNs);
+    }
+
+    /// <summary>
+    /// One <c>pread(2)</c> (retried on EINTR): the bytes read, 0 at the end of the file. Raw, because .NET's
+    /// <see cref="RandomAccess"/> adds an <c>lseek</c> per descriptor to learn whether it can seek.
+    /// </summary>
+    internal static unsafe int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = PRead((int)handle.DangerousGetHandle(), p, (nuint)buffer.Length, offset);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EIntr)
+                {
+                    throw new IOException($"pread failed with errno {errno}", errno);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="content"/> from offset 0 with <c>pwrite(2)</c> (short writes and EINTR retried).</summary>
+    internal static unsafe void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> content)
+    {
+        fixed (byte* p = content)
+        {
+            var written = 0;
+            while (written < content.Length)
+            {
+                var n = PWrite((int)handle.DangerousGetHandle(), p + written, (nuint)(content.Length - written), written);
+                if (n >= 0)
+                {
+                    written += (int)n;
+                    continue;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EIntr)
+                {
+                    throw new IOException($"pwrite failed with errno {errno}", errno);
+                }
+            }
+        }
     }
 
     /// <summary>The inode number and kind of the name <paramref name="path"/> itself (a symbolic link is not followed),
@@ -165,11 +254,20 @@ internal static partial class FileWire
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenWithMode(string path, int flags, int mode);
 
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint PRead(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static unsafe partial nint PWrite(int fd, byte* buffer, nuint count, long offset);
+
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkNative(string existing, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkAtNative(int oldDirectory, string oldPath, int newDirectory, string newPath, int flags);
 
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int RenameNative(string oldPath, string newPath);

@@ -11,9 +11,12 @@ internal static class FileStoreConfig
     {
         var timeout = ConfigErrors.Read(stores, "file.check-and-write-timeout", "lock-actors.stores.file.check-and-write-timeout",
             k => stores.GetTimeSpan(k, FileStoreSettings.Default.CheckAndWriteTimeout));
+        var inlineIo = ConfigErrors.Read(stores, "file.inline-io", "lock-actors.stores.file.inline-io",
+            k => stores.GetBoolean(k, FileStoreSettings.Default.InlineIo));
         return StoreSectionReader.Read("lock-actors.stores.file", stores, () => FileStoreSettings.Default
             .WithRoot(stores.GetString("file.root", string.Empty))
-            .WithCheckAndWriteTimeout(timeout));
+            .WithCheckAndWriteTimeout(timeout)
+            .WithInlineIo(inlineIo));
     }
 
     public static void Register(LockStoreRegistry registry, Config stores)
