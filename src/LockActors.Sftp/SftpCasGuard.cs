@@ -29,11 +29,11 @@ internal sealed class SftpCasGuard(SftpStoreSettings settings, TimeProvider time
         {
             var started = time.GetTimestamp();
 
-            // The sidecar's LSTAT travels with the guard's OPEN (one round trip). It only tells the sidecar's kind and
-            // presence, so that the guarded read never opens a special file; the version compared is taken through the
-            // read's own handle, after the guard is held. What it reports cannot mislead on a server that reorders
-            // requests either: while we hold the sidecar's version only its guard holder changes it, and every file
-            // following the protocol is a regular file.
+            // The sidecar's LSTAT travels with the guard's OPEN (one round trip). It tells the sidecar's kind and
+            // presence, so that the guarded read never opens a special file. On a server that handles requests in order
+            // (OpenSSH) it was handled after the guard existed, so its size and mtime are those under the guard and the
+            // read needs no FSTAT. Elsewhere the read takes them through its own handle, and the LSTAT cannot mislead:
+            // a sidecar that was absent or not a regular file before the guard cannot have carried the expected version.
             var opening = session.TryOpenExclusiveAsync(path);
             var sidecar = session.StatAsync(session.Names.Sidecar);
             byte[]? guard;

@@ -104,7 +104,11 @@ internal sealed class SftpSession(SftpSessions sessions, SftpEndpoint endpoint, 
 
         try
         {
-            var stat = wire.FStatAsync(handle, cancellationToken);
+            // Under the guard, on a server that handles requests in order, the LSTAT sent with the guard's OPEN was
+            // handled after the guard existed, and no writer following the protocol changes the sidecar while the guard
+            // is held: its size and mtime are those of the bytes read here, and no FSTAT is needed. Otherwise FSTAT
+            // and READ go together on the handle, so bytes, size and mtime come from one file.
+            var stat = guarded && wire.ProcessesInOrder ? Task.FromResult(entry) : wire.FStatAsync(handle, cancellationToken);
             var first = wire.ReadAsync(handle, 0, SidecarLimits.MaxBytes + 1, cancellationToken);
             await Task.WhenAll(stat, first).ConfigureAwait(false);
             var attributes = await stat.ConfigureAwait(false);

@@ -22,7 +22,6 @@ namespace LockActors.Sftp;
 internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests, SftpRoundTrips? roundTrips = null)
 {
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
-    private static readonly Action<Task, object?> Answered = static (_, wire) => Interlocked.Decrement(ref ((SftpWire)wire!)._outstanding);
     private static readonly FieldInfo? SessionField = typeof(SftpClient).GetField("_sftpSession", Instance);
     private static readonly Type? SessionType = typeof(SftpClient).Assembly.GetType("Renci.SshNet.Sftp.ISftpSession");
     private static readonly Type? FlagsType = typeof(SftpClient).Assembly.GetType("Renci.SshNet.Sftp.Flags");
@@ -54,7 +53,7 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests, 
     public static bool IsAvailable { get; } = SessionField is not null && FlagsType is not null &&
         new[] { Open, Read, Write, FStat, Close, LStat, Remove, Rename, PosixRename }.All(m => m is not null);
 
-    private int _outstanding;
+    private readonly List<Task> _unanswered = [];
 
     /// <summary>The connection the requests go over.</summary>
     public SftpClient Client => client;
@@ -175,7 +174,8 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests, 
 
     /// <summary>
     /// Counts a round trip when <paramref name="request"/> goes out while no other request of this wire (one store
-    /// operation) awaits its answer: requests sent together share one.
+    /// operation) is unanswered: requests sent together share one. A task is complete before any code awaiting it
+    /// runs, so a request sent after an answer never sees that answer's request as outstanding.
     /// </summary>
     private Task Tracked(Task request)
     {
@@ -184,13 +184,17 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests, 
             return request;
         }
 
-        if (Interlocked.Increment(ref _outstanding) == 1)
+        lock (_unanswered)
         {
-            roundTrips.Record();
+            _unanswered.RemoveAll(static t => t.IsCompleted);
+            if (_unanswered.Count == 0)
+            {
+                roundTrips.Record();
+            }
+
+            _unanswered.Add(request);
         }
 
-        // Registered before the caller's await, so it runs first: a request sent after this answer starts a new trip.
-        request.ContinueWith(Answered, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return request;
     }
 
