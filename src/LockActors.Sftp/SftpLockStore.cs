@@ -4,15 +4,17 @@ using LockActors.Storage.Backends;
 namespace LockActors.Sftp;
 
 /// <summary>
-/// The <c>sftp://user@host:port/absolute/path/file</c> store: sidecars on an SFTP server (OpenSSH), over one
-/// pooled, host-key-pinned SSH connection per endpoint.
+/// The <c>sftp://user@host:port/absolute/path/file</c> store: sidecars on an SFTP server (OpenSSH), over pooled,
+/// host-key-pinned SSH connections (<see cref="SftpStoreSettings.ConnectionsPerServer"/> per endpoint, one by default).
 /// </summary>
 /// <remarks>
 /// <para><b>Create</b> writes a private temp file and moves it onto the sidecar with a plain <c>SSH_FXP_RENAME</c>,
 /// which OpenSSH implements as <c>link(2)</c> + <c>unlink(2)</c>: it fails when the sidecar exists, so
 /// create-if-absent is atomic. <b>Replace / delete</b> hold the guard file <c>&lt;sidecar&gt;.cas</c> (created with
 /// CREAT|EXCL) for their version check and their <c>posix-rename@openssh.com</c> or remove; a guard abandoned by a
-/// crashed writer is broken after <see cref="SftpStoreSettings.GuardStaleAfter"/>. Versions are size, server mtime and
+/// crashed writer is broken after <see cref="SftpStoreSettings.GuardStaleAfter"/>. Requests that do not wait for each
+/// other's answers are pipelined; on OpenSSH, which handles requests in order, a guarded read uses the LSTAT sent with
+/// the guard's OPEN and a delete's guard REMOVE travels with the sidecar's (see <see cref="SftpWire.ProcessesInOrder"/>). Versions are size, server mtime and
 /// a hash of the bytes; the clock is the server's, estimated from this store's own writes (1 s resolution).</para>
 /// <para>Before its first write to a server the store probes it and refuses servers without atomic create-if-absent
 /// (ProFTPD's mod_sftp among them) with <see cref="StoreNotSafeException"/>.</para>
