@@ -28,7 +28,25 @@ internal sealed class SftpCasGuard(SftpStoreSettings settings, TimeProvider time
         while (true)
         {
             var started = time.GetTimestamp();
-            if (await session.TryOpenExclusiveAsync(path).ConfigureAwait(false) is not { } guard)
+
+            // The sidecar's LSTAT travels with the guard's OPEN (one round trip). It tells the sidecar's kind and
+            // presence, so that the guarded read never opens a special file. On a server that handles requests in order
+            // (OpenSSH) it was handled after the guard existed, so its size and mtime are those under the guard and the
+            // read needs no FSTAT. Elsewhere the read takes them through its own handle, and the LSTAT cannot mislead:
+            // a sidecar that was absent or not a regular file before the guard cannot have carried the expected version.
+            var opening = session.TryOpenExclusiveAsync(path);
+            var sidecar = session.StatAsync(session.Names.Sidecar);
+            byte[]? guard;
+            try
+            {
+                guard = await opening.ConfigureAwait(false);
+            }
+            finally
+            {
+                await Observed(sidecar).ConfigureAwait(false);
+            }
+
+            if (guard is null)
             {
                 if (await session.StatAsync(path).ConfigureAwait(false) is { } held && await IsAbandonedAsync(session, held).ConfigureAwait(false))
                 {
@@ -48,7 +66,19 @@ internal sealed class SftpCasGuard(SftpStoreSettings settings, TimeProvider time
             }
 
             var closing = session.CloseAsync(guard); // overlaps the sidecar read
-            return new SftpHeldGuard(session, settings.GuardHoldBudget, time, started, closing);
+            return new SftpHeldGuard(session, settings.GuardHoldBudget, time, started, closing, await sidecar.ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Waits for a pipelined request whose outcome may be dropped; a failure surfaces when its result is used.</summary>
+    private static async Task Observed(Task request)
+    {
+        try
+        {
+            await request.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
         }
     }
 
@@ -110,9 +140,12 @@ internal sealed class SftpCasGuard(SftpStoreSettings settings, TimeProvider time
 /// A held guard: enforces the hold budget (half of <see cref="SftpStoreSettings.GuardStaleAfter"/>) and removes the
 /// guard only while it cannot have been broken.
 /// </summary>
-internal sealed class SftpHeldGuard(SftpSession session, TimeSpan holdBudget, TimeProvider time, long acquiredAt, Task closing)
+internal sealed class SftpHeldGuard(SftpSession session, TimeSpan holdBudget, TimeProvider time, long acquiredAt, Task closing, SftpFileAttributes? sidecar)
 {
     private TimeSpan Held => time.GetElapsedTime(acquiredAt);
+
+    /// <summary>The sidecar's LSTAT, sent with the guard's OPEN: null when it was absent.</summary>
+    public SftpFileAttributes? Sidecar => sidecar;
 
     /// <summary>Throws (nothing written) when the guard has been held so long that it might be broken soon.</summary>
     public void EnsureWithinBudget()
@@ -126,10 +159,13 @@ internal sealed class SftpHeldGuard(SftpSession session, TimeSpan holdBudget, Ti
 
     /// <summary>
     /// Removes the guard unless it was held past its budget (then it may already be broken and re-taken, and is left to
-    /// the breakers). A connection lost on the way is replaced to remove it, while that is still within budget.
+    /// the breakers). The REMOVE is sent at once, so a caller on a server that handles requests in order
+    /// (<see cref="SftpWire.ProcessesInOrder"/>) can release right after sending its commit, in the same round trip. A
+    /// connection lost on the way is replaced to remove it, while that is still within budget.
     /// </summary>
     public async Task ReleaseAsync()
     {
+        var removing = Held > holdBudget ? Task.CompletedTask : RemoveAsync(); // past it: may be broken and re-taken, leave it
         await session.DrainDeferredClosesAsync().ConfigureAwait(false);
         try
         {
@@ -140,11 +176,11 @@ internal sealed class SftpHeldGuard(SftpSession session, TimeSpan holdBudget, Ti
             // The handle dies with the connection; the guard file itself is what matters.
         }
 
-        if (Held > holdBudget)
-        {
-            return; // it may already be broken and re-taken: leave it for the breakers
-        }
+        await removing.ConfigureAwait(false);
+    }
 
+    private async Task RemoveAsync()
+    {
         try
         {
             await session.TryRemoveAsync(session.Names.Guard).ConfigureAwait(false);

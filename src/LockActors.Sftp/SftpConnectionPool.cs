@@ -6,13 +6,15 @@ using Renci.SshNet.Common;
 namespace LockActors.Sftp;
 
 /// <summary>
-/// One connected <see cref="SftpClient"/> per endpoint (the store's credentials are fixed), shared by every
-/// caller: SSH.NET pipelines concurrent SFTP requests over one channel. A client found disconnected, or one
-/// that failed, is replaced on the next use (transparent reconnect). Thread-safe.
+/// <see cref="SftpStoreSettings.ConnectionsPerServer"/> connected <see cref="SftpClient"/>s per endpoint (the store's
+/// credentials are fixed; one by default), shared by every caller round-robin: SSH.NET pipelines concurrent SFTP
+/// requests over each one's channel. Each is connected on first use. A client found disconnected, or one that failed,
+/// is replaced on the next use (transparent reconnect). Thread-safe.
 /// </summary>
 internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<SftpEndpoint, Slot> _slots = new();
+    private readonly ConcurrentDictionary<SftpEndpoint, Slot[]> _slots = new();
+    private int _next;
 
     // Loaded once: reading, and for protected keys decrypting (bcrypt KDF), is slow and the key never changes.
     private readonly Lazy<PrivateKeyFile?> _key = new(
@@ -28,7 +30,8 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
     public Task<SftpClient> GetAsync(SftpEndpoint endpoint, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var slot = _slots.GetOrAdd(endpoint, e => new Slot(e));
+        var slots = _slots.GetOrAdd(endpoint, e => [.. Enumerable.Range(0, settings.ConnectionsPerServer).Select(_ => new Slot(e))]);
+        var slot = slots.Length == 1 ? slots[0] : slots[(int)((uint)Interlocked.Increment(ref _next) % (uint)slots.Length)];
         var current = slot.Client;
         return current is { IsConnected: true } ? Task.FromResult(current) : ConnectAsync(slot, cancellationToken);
     }
@@ -43,9 +46,18 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
     /// <summary>Drops <paramref name="client"/> if it is still the pooled one, so the next call reconnects.</summary>
     public void Invalidate(SftpEndpoint endpoint, SftpClient client)
     {
-        if (_slots.TryGetValue(endpoint, out var slot) && Interlocked.CompareExchange(ref slot.Client, null, client) == client)
+        if (!_slots.TryGetValue(endpoint, out var slots))
         {
-            DisposeQuietly(client);
+            return;
+        }
+
+        foreach (var slot in slots)
+        {
+            if (Interlocked.CompareExchange(ref slot.Client, null, client) == client)
+            {
+                DisposeQuietly(client);
+                return;
+            }
         }
     }
 
@@ -58,7 +70,7 @@ internal sealed class SftpConnectionPool(SftpStoreSettings settings) : IAsyncDis
             _key.Value?.Dispose();
         }
 
-        var clients = _slots.Values.Select(s => Interlocked.Exchange(ref s.Client, null)).OfType<SftpClient>().ToArray();
+        var clients = _slots.Values.SelectMany(slots => slots).Select(s => Interlocked.Exchange(ref s.Client, null)).OfType<SftpClient>().ToArray();
         _slots.Clear();
         await Task.Run(() =>
         {

@@ -4,15 +4,17 @@ using LockActors.Storage.Backends;
 namespace LockActors.Sftp;
 
 /// <summary>
-/// The <c>sftp://user@host:port/absolute/path/file</c> store: sidecars on an SFTP server (OpenSSH), over one
-/// pooled, host-key-pinned SSH connection per endpoint.
+/// The <c>sftp://user@host:port/absolute/path/file</c> store: sidecars on an SFTP server (OpenSSH), over pooled,
+/// host-key-pinned SSH connections (<see cref="SftpStoreSettings.ConnectionsPerServer"/> per endpoint, one by default).
 /// </summary>
 /// <remarks>
 /// <para><b>Create</b> writes a private temp file and moves it onto the sidecar with a plain <c>SSH_FXP_RENAME</c>,
 /// which OpenSSH implements as <c>link(2)</c> + <c>unlink(2)</c>: it fails when the sidecar exists, so
 /// create-if-absent is atomic. <b>Replace / delete</b> hold the guard file <c>&lt;sidecar&gt;.cas</c> (created with
 /// CREAT|EXCL) for their version check and their <c>posix-rename@openssh.com</c> or remove; a guard abandoned by a
-/// crashed writer is broken after <see cref="SftpStoreSettings.GuardStaleAfter"/>. Versions are size, server mtime and
+/// crashed writer is broken after <see cref="SftpStoreSettings.GuardStaleAfter"/>. Requests that do not wait for each
+/// other's answers are pipelined; on OpenSSH, which handles requests in order, a guarded read uses the LSTAT sent with
+/// the guard's OPEN and a delete's guard REMOVE travels with the sidecar's (see <see cref="SftpWire.ProcessesInOrder"/>). Versions are size, server mtime and
 /// a hash of the bytes; the clock is the server's, estimated from this store's own writes (1 s resolution).</para>
 /// <para>Before its first write to a server the store probes it and refuses servers without atomic create-if-absent
 /// (ProFTPD's mod_sftp among them) with <see cref="StoreNotSafeException"/>.</para>
@@ -36,7 +38,7 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
         _settings = settings ?? SftpStoreSettings.Default;
         time ??= TimeProvider.System;
         _pool = new SftpConnectionPool(_settings);
-        _sessions = new SftpSessions(_settings, time, _pool, Requests);
+        _sessions = new SftpSessions(_settings, time, _pool, Requests, RoundTrips);
         _guard = new SftpCasGuard(_settings, time);
         _safety = new SftpServerSafety(_settings, _pool);
     }
@@ -49,6 +51,9 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
 
     /// <summary>SFTP requests sent so far by this store (each is one round trip unless pipelined).</summary>
     internal StoreRequestCounter Requests { get; } = new();
+
+    /// <summary>Sequential round trips of this store's operations (requests sent together share one).</summary>
+    internal SftpRoundTrips RoundTrips { get; } = new();
 
     /// <summary>Abandoned guards this store has broken.</summary>
     internal long GuardsBroken => _guard.Broken;
@@ -104,7 +109,7 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
     public Task<SidecarSnapshot?> ReadAsync(SidecarKey key, CancellationToken cancellationToken = default) =>
         _sessions.RunAsync(key, async session =>
         {
-            if (await session.ReadSidecarAsync(guarded: false).ConfigureAwait(false) is not { } file)
+            if (await session.ReadSidecarAsync().ConfigureAwait(false) is not { } file)
             {
                 return null;
             }
@@ -120,14 +125,38 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
         return _sessions.RunAsync<SidecarVersion?>(key, async session =>
         {
             await _safety.EnsureSafeAsync(session).ConfigureAwait(false);
-            var temp = await session.WriteTempAsync(content).ConfigureAwait(false);
+
+            // The temp file is written while the guard is taken: their OPENs travel together, and so do the temp's
+            // WRITE + FSTAT + CLOSE and the sidecar's OPEN.
+            var writing = session.WriteTempAsync(content);
+            var acquiring = _guard.AcquireAsync(session);
+            try
+            {
+                await Task.WhenAll(writing, acquiring).ConfigureAwait(false);
+            }
+            catch (Exception) when (acquiring.IsCompletedSuccessfully || writing.IsCompletedSuccessfully)
+            {
+                if (acquiring.IsCompletedSuccessfully)
+                {
+                    await acquiring.Result.ReleaseAsync().ConfigureAwait(false);
+                }
+
+                if (writing.IsCompletedSuccessfully)
+                {
+                    await session.TryRemoveQuietlyAsync(writing.Result.Path).ConfigureAwait(false);
+                }
+
+                throw;
+            }
+
+            var temp = await writing.ConfigureAwait(false);
             var consumed = false;
             try
             {
-                var guard = await _guard.AcquireAsync(session).ConfigureAwait(false);
+                var guard = await acquiring.ConfigureAwait(false);
                 try
                 {
-                    if ((await session.ReadSidecarAsync(guarded: true).ConfigureAwait(false))?.Version != expected)
+                    if ((await session.ReadSidecarAsync(guard).ConfigureAwait(false))?.Version != expected)
                     {
                         return null;
                     }
@@ -169,19 +198,26 @@ public sealed class SftpLockStore : ILockStore, ILockStoreWarmUp, ILockStoreList
                 return false; // no directory, so no sidecar to delete
             }
 
+            Task? released = null;
             try
             {
-                if ((await session.ReadSidecarAsync(guarded: true).ConfigureAwait(false))?.Version != expected)
+                if ((await session.ReadSidecarAsync(guard).ConfigureAwait(false))?.Version != expected)
                 {
                     return false;
                 }
 
                 guard.EnsureWithinBudget();
-                return await session.CommitAsync(() => session.TryRemoveAsync(session.Names.Sidecar), resolvesTo: null).ConfigureAwait(false);
+                var removing = session.CommitAsync(() => session.TryRemoveAsync(session.Names.Sidecar), resolvesTo: null);
+                if (session.Wire.ProcessesInOrder)
+                {
+                    released = guard.ReleaseAsync(); // its REMOVE is handled after the sidecar's: one round trip for both
+                }
+
+                return await removing.ConfigureAwait(false);
             }
             finally
             {
-                await guard.ReleaseAsync().ConfigureAwait(false);
+                await (released ?? guard.ReleaseAsync()).ConfigureAwait(false);
             }
         }, cancellationToken);
 

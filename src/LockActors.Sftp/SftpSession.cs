@@ -71,19 +71,26 @@ internal sealed class SftpSession(SftpSessions sessions, SftpEndpoint endpoint, 
     }
 
     /// <summary>
-    /// Reads the sidecar through one handle: OPEN, then FSTAT and READ pipelined, so bytes, size and mtime come
-    /// from the same file even while other writers rename new sidecars over the path. Null when absent.
-    /// Under the guard the CLOSE is not waited for (it overlaps the commit; see <see cref="DrainDeferredClosesAsync"/>).
+    /// Reads the sidecar without a guard: LSTAT, then OPEN, then FSTAT and READ pipelined, so bytes, size and mtime
+    /// come from the same file even while other writers rename new sidecars over the path. Null when absent.
     /// </summary>
-    public async Task<SftpSidecarFile?> ReadSidecarAsync(bool guarded)
-    {
-        // LSTAT first: opening a FIFO would block the server's sftp process (and this connection) until a writer
-        // appears, and opening a symbolic link or device would read something that is not this sidecar.
-        if (await StatAsync(key.Path).ConfigureAwait(false) is not { } entry)
-        {
-            return null;
-        }
+    public async Task<SftpSidecarFile?> ReadSidecarAsync() =>
+        await StatAsync(key.Path).ConfigureAwait(false) is { } entry ? await ReadThroughHandleAsync(entry, guarded: false).ConfigureAwait(false) : null;
 
+    /// <summary>
+    /// Reads the sidecar under <paramref name="guard"/>, whose acquisition already brought its LSTAT (null when absent).
+    /// The CLOSE is not waited for (it overlaps the commit; see <see cref="DrainDeferredClosesAsync"/>).
+    /// </summary>
+    public Task<SftpSidecarFile?> ReadSidecarAsync(SftpHeldGuard guard) =>
+        guard.Sidecar is { } entry ? ReadThroughHandleAsync(entry, guarded: true) : Task.FromResult<SftpSidecarFile?>(null);
+
+    /// <summary>
+    /// OPEN, then FSTAT and READ pipelined on the handle. <paramref name="entry"/> is the sidecar's LSTAT: it is checked
+    /// first, because opening a FIFO would block the server's sftp process (and this connection) until a writer
+    /// appears, and opening a symbolic link or device would read something that is not this sidecar.
+    /// </summary>
+    private async Task<SftpSidecarFile?> ReadThroughHandleAsync(SftpFileAttributes entry, bool guarded)
+    {
         EnsureRegularFile(entry);
         byte[] handle;
         try
@@ -97,7 +104,11 @@ internal sealed class SftpSession(SftpSessions sessions, SftpEndpoint endpoint, 
 
         try
         {
-            var stat = wire.FStatAsync(handle, cancellationToken);
+            // Under the guard, on a server that handles requests in order, the LSTAT sent with the guard's OPEN was
+            // handled after the guard existed, and no writer following the protocol changes the sidecar while the guard
+            // is held: its size and mtime are those of the bytes read here, and no FSTAT is needed. Otherwise FSTAT
+            // and READ go together on the handle, so bytes, size and mtime come from one file.
+            var stat = guarded && wire.ProcessesInOrder ? Task.FromResult(entry) : wire.FStatAsync(handle, cancellationToken);
             var first = wire.ReadAsync(handle, 0, SidecarLimits.MaxBytes + 1, cancellationToken);
             await Task.WhenAll(stat, first).ConfigureAwait(false);
             var attributes = await stat.ConfigureAwait(false);
@@ -267,7 +278,7 @@ internal sealed class SftpSession(SftpSessions sessions, SftpEndpoint endpoint, 
                 try
                 {
                     var fresh = await ReconnectAsync().ConfigureAwait(false);
-                    if ((await fresh.ReadSidecarAsync(guarded: false).ConfigureAwait(false))?.Version == expected)
+                    if ((await fresh.ReadSidecarAsync().ConfigureAwait(false))?.Version == expected)
                     {
                         return true;
                     }

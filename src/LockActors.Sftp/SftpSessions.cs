@@ -7,9 +7,9 @@ namespace LockActors.Sftp;
 /// <summary>
 /// Runs store operations as <see cref="SftpSession"/>s on pooled connections: one retry on a fresh connection when
 /// the first one failed before anything irreversible was sent, and the mapping of SSH and SFTP failures onto the
-/// store's typed exceptions. Holds what sessions share: the pool, the per-server clock estimates and the request count.
+/// store's typed exceptions. Holds what sessions share: the pool, the per-server clock estimates and the request and round-trip counts.
 /// </summary>
-internal sealed class SftpSessions(SftpStoreSettings settings, TimeProvider time, SftpConnectionPool pool, StoreRequestCounter requests)
+internal sealed class SftpSessions(SftpStoreSettings settings, TimeProvider time, SftpConnectionPool pool, StoreRequestCounter requests, SftpRoundTrips roundTrips)
 {
     private readonly ConcurrentDictionary<(string Host, int Port), SftpServerClock> _clocks = new();
 
@@ -74,6 +74,6 @@ internal sealed class SftpSessions(SftpStoreSettings settings, TimeProvider time
     {
         var client = await pool.GetAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var clock = _clocks.GetOrAdd(endpoint.Server, _ => new SftpServerClock(time));
-        return new SftpSession(this, endpoint, new SftpWire(client, requests), key, clock, cancellationToken);
+        return new SftpSession(this, endpoint, new SftpWire(client, requests, roundTrips), key, clock, cancellationToken);
     }
 }

@@ -30,7 +30,8 @@ internal static class SftpStoreConfig
             .WithGuard(
                 staleAfter: section.GetTimeSpan("guard-stale-after", d.GuardStaleAfter),
                 checkAndWriteTimeout: section.GetTimeSpan("check-and-write-timeout", d.CheckAndWriteTimeout))
-            .WithRoot(Optional(section.GetString("root", string.Empty)));
+            .WithRoot(Optional(section.GetString("root", string.Empty)))
+            .WithConnectionsPerServer(section.GetInt("connections-per-server", d.ConnectionsPerServer));
     });
 
     /// <summary><c>host-key-sha256</c> may be one fingerprint or a list of them.</summary>

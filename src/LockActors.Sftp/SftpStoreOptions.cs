@@ -51,6 +51,9 @@ public sealed class SftpStoreOptions : LockStoreOptions
     /// <summary>Only targets under this absolute server path are accepted (<c>root</c>).</summary>
     public string? Root { get; set; }
 
+    /// <summary>SSH connections kept per server and user, used round-robin (<c>connections-per-server</c>, 1 to 64).</summary>
+    public int? ConnectionsPerServer { get; set; }
+
     /// <inheritdoc />
     protected override void AppendKeys(StringBuilder hocon)
     {
@@ -71,5 +74,9 @@ public sealed class SftpStoreOptions : LockStoreOptions
         AppendDuration(hocon, "guard-stale-after", GuardStaleAfter);
         AppendDuration(hocon, "check-and-write-timeout", CheckAndWriteTimeout);
         AppendText(hocon, "root", Root);
+        if (ConnectionsPerServer is { } connections)
+        {
+            hocon.Append("connections-per-server = ").AppendLine(connections.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 }

@@ -14,6 +14,7 @@ namespace LockActors.Sftp;
 public sealed class SftpStoreSettings
 {
     private const string Section = "lock-actors.stores.sftp";
+    private const int MaxConnectionsPerServer = 64;
 
     private SftpStoreSettings()
     {
@@ -30,6 +31,7 @@ public sealed class SftpStoreSettings
         GuardStaleAfter = other.GuardStaleAfter;
         CheckAndWriteTimeout = other.CheckAndWriteTimeout;
         Root = other.Root;
+        ConnectionsPerServer = other.ConnectionsPerServer;
     }
 
     /// <summary>The defaults: no credentials, no pinned host key, 5 s connect / 4 s request timeouts, 5 s keep-alive, 4 s guard staleness, 8 s check-and-write wait.</summary>
@@ -79,6 +81,14 @@ public sealed class SftpStoreSettings
     /// <summary>When set (<c>root</c>), only targets under this absolute server path are accepted (defence in depth against traversal).</summary>
     public string? Root { get; private init; }
 
+    /// <summary>
+    /// SSH connections the store keeps per server and user (<c>connections-per-server</c>, default 1, at most 64).
+    /// Operations are spread over them round-robin; each is one SSH login and one sftp-server process on the server,
+    /// which handles its requests one at a time. More than one raises throughput with many concurrent callers when the
+    /// server's process is the bottleneck; each connection is opened on first use.
+    /// </summary>
+    public int ConnectionsPerServer { get; private init; } = 1;
+
     /// <summary>The longest a writer may hold a guard before it stops writing: half of <see cref="GuardStaleAfter"/>.</summary>
     public TimeSpan GuardHoldBudget => GuardStaleAfter / 2;
 
@@ -114,6 +124,11 @@ public sealed class SftpStoreSettings
             CheckAndWriteTimeout = checkAndWriteTimeout ?? CheckAndWriteTimeout,
         });
 
+    /// <summary>A copy that keeps <paramref name="connections"/> SSH connections per server and user (1 to 64).</summary>
+    /// <exception cref="ArgumentException"><paramref name="connections"/> is out of range; the message names its HOCON key.</exception>
+    public SftpStoreSettings WithConnectionsPerServer(int connections) =>
+        Validated(new(this) { ConnectionsPerServer = connections });
+
     /// <summary>A copy restricted to targets under <paramref name="root"/> (null or empty: no restriction).</summary>
     public SftpStoreSettings WithRoot(string? root) =>
         Validated(new(this) { Root = string.IsNullOrEmpty(root) ? null : root });
@@ -123,7 +138,8 @@ public sealed class SftpStoreSettings
         $"{nameof(SftpStoreSettings)} {{ {nameof(Credentials)} = {Credentials}, {nameof(HostKeySha256)} = [{string.Join(", ", HostKeySha256)}], " +
         $"{nameof(AcceptAnyHostKeyInsecure)} = {AcceptAnyHostKeyInsecure}, {nameof(ConnectTimeout)} = {ConnectTimeout}, " +
         $"{nameof(OperationTimeout)} = {OperationTimeout}, {nameof(KeepAliveInterval)} = {KeepAliveInterval}, " +
-        $"{nameof(GuardStaleAfter)} = {GuardStaleAfter}, {nameof(CheckAndWriteTimeout)} = {CheckAndWriteTimeout}, {nameof(Root)} = {Root} }}";
+        $"{nameof(GuardStaleAfter)} = {GuardStaleAfter}, {nameof(CheckAndWriteTimeout)} = {CheckAndWriteTimeout}, {nameof(Root)} = {Root}, " +
+        $"{nameof(ConnectionsPerServer)} = {ConnectionsPerServer} }}";
 
     /// <summary>True when <paramref name="fingerprintSha256"/> (as reported by the server) is pinned or pinning is off.</summary>
     internal bool TrustsHostKey(string fingerprintSha256)
@@ -161,6 +177,11 @@ public sealed class SftpStoreSettings
         Positive(settings.KeepAliveInterval, "keep-alive-interval");
         Positive(settings.GuardStaleAfter, "guard-stale-after");
         Positive(settings.CheckAndWriteTimeout, "check-and-write-timeout");
+        if (settings.ConnectionsPerServer is < 1 or > MaxConnectionsPerServer)
+        {
+            throw new ArgumentException($"connections-per-server must be between 1 and {MaxConnectionsPerServer}, not {settings.ConnectionsPerServer}.", "connections-per-server");
+        }
+
         return settings;
     }
 

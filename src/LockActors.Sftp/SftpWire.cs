@@ -19,7 +19,7 @@ namespace LockActors.Sftp;
 /// once, verified against the pinned SSH.NET 2026.0.0, and the store refuses to start (with this explanation) if a
 /// different SSH.NET lacks it.
 /// </summary>
-internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
+internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests, SftpRoundTrips? roundTrips = null)
 {
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
     private static readonly FieldInfo? SessionField = typeof(SftpClient).GetField("_sftpSession", Instance);
@@ -53,11 +53,21 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
     public static bool IsAvailable { get; } = SessionField is not null && FlagsType is not null &&
         new[] { Open, Read, Write, FStat, Close, LStat, Remove, Rename, PosixRename }.All(m => m is not null);
 
+    private readonly List<Task> _unanswered = [];
+
     /// <summary>The connection the requests go over.</summary>
     public SftpClient Client => client;
 
     /// <summary>The server's SSH identification string (e.g. <c>SSH-2.0-OpenSSH_9.2p1 Debian-2</c>).</summary>
     public string ServerIdentification => client.ConnectionInfo.ServerVersion ?? string.Empty;
+
+    /// <summary>
+    /// True when the server identifies as OpenSSH, whose sftp-server (and internal-sftp) handles one request at a time,
+    /// in the order sent, whatever file each names. Only then does the store send a request whose safety depends on an
+    /// earlier request to another file having been handled first (a release's guard REMOVE right behind the sidecar's
+    /// REMOVE) without waiting for the earlier one's answer. SFTP itself only orders requests on the same file.
+    /// </summary>
+    public bool ProcessesInOrder => ServerIdentification.Contains("OpenSSH", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Throws, explaining why, when the SSH.NET in use is not the one this store was verified with.</summary>
     public static void EnsureAvailable()
@@ -82,8 +92,8 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
         _ => false,
     };
 
-    /// <summary>The same request layer over another connection, counted by the same counter.</summary>
-    public SftpWire Over(SftpClient other) => new(other, requests);
+    /// <summary>The same request layer over another connection, counted by the same counters.</summary>
+    public SftpWire Over(SftpClient other) => new(other, requests, roundTrips);
 
     /// <summary>OPEN; the handle.</summary>
     public Task<byte[]> OpenAsync(string path, OpenFlags flags, CancellationToken ct) =>
@@ -132,14 +142,14 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
     public Task PosixRenameAsync(string from, string to, CancellationToken ct)
     {
         requests.Record("POSIX-RENAME");
-        return Task.Run(() => InvokeUncounted(PosixRename!, from, to), ct);
+        return Tracked(Task.Run(() => InvokeUncounted(PosixRename!, from, to), ct));
     }
 
     /// <summary>SYMLINK through SSH.NET's public API (only the server probe creates links). Runs on the thread pool.</summary>
     public Task SymbolicLinkAsync(string path, string linkPath, CancellationToken ct)
     {
         requests.Record("SYMLINK");
-        return Task.Run(() => client.SymbolicLink(path, linkPath), ct);
+        return Tracked(Task.Run(() => client.SymbolicLink(path, linkPath), ct));
     }
 
     private static byte[] CopyAndDispose(IMemoryOwner<byte> owner)
@@ -153,7 +163,39 @@ internal sealed class SftpWire(SftpClient client, StoreRequestCounter requests)
     private object Invoke(MethodInfo method, params object[] arguments)
     {
         requests.Record(Kind(method));
-        return InvokeUncounted(method, arguments);
+        var sent = InvokeUncounted(method, arguments);
+        if (sent is Task request)
+        {
+            Tracked(request);
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Counts a round trip when <paramref name="request"/> goes out while no other request of this wire (one store
+    /// operation) is unanswered: requests sent together share one. A task is complete before any code awaiting it
+    /// runs, so a request sent after an answer never sees that answer's request as outstanding.
+    /// </summary>
+    private Task Tracked(Task request)
+    {
+        if (roundTrips is null)
+        {
+            return request;
+        }
+
+        lock (_unanswered)
+        {
+            _unanswered.RemoveAll(static t => t.IsCompleted);
+            if (_unanswered.Count == 0)
+            {
+                roundTrips.Record();
+            }
+
+            _unanswered.Add(request);
+        }
+
+        return request;
     }
 
     /// <summary>The SFTP request type a bound method sends: <c>RequestFStatAsync</c> is <c>"FSTAT"</c>.</summary>

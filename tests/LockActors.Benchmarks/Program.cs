@@ -22,7 +22,7 @@ const string Usage = """
       --smoke    tiny sizes, no external servers: a few seconds, for CI
       --scale F  multiply the full sizes by F (e.g. 0.1 for a quick look; the committed figures use 1)
       --out DIR  results folder (default tests/LockActors.Benchmarks/results/<utc-time>-<scenario>)
-      --filter S micro only: run the benchmark classes whose name contains S (e.g. StoreOpCancellation, LockId, Grant, HandOff)
+      --filter S micro: the benchmark classes whose name contains S (e.g. StoreOpCancellation, LockId, Grant, HandOff); p7: the stores whose name contains S (e.g. sftp)
     External stores (s3, sftp) are measured when the LOCKACTORS_* variables printed by tests/servers/*.sh are set.
     """;
 

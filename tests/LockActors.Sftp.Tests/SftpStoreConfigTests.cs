@@ -24,6 +24,7 @@ public sealed class SftpStoreConfigTests
         Assert.False(settings.AcceptAnyHostKeyInsecure);
         Assert.Equal((d.ConnectTimeout, d.OperationTimeout, d.KeepAliveInterval, d.GuardStaleAfter, d.CheckAndWriteTimeout, d.Root),
             (settings.ConnectTimeout, settings.OperationTimeout, settings.KeepAliveInterval, settings.GuardStaleAfter, settings.CheckAndWriteTimeout, settings.Root));
+        Assert.Equal((1, d.ConnectionsPerServer), (settings.ConnectionsPerServer, 1));
     }
 
     [Fact]
@@ -43,8 +44,10 @@ public sealed class SftpStoreConfigTests
               guard-stale-after = 20s
               check-and-write-timeout = 6s
               root = "/srv/inbox"
+              connections-per-server = 4
             }
             """);
+        Assert.Equal(4, settings.ConnectionsPerServer);
         Assert.Equal(new SftpCredentials("ingest", "/keys/id_ed25519", null, "PP", "PW"), settings.Credentials);
         Assert.Equal(["SHA256:abc", "def"], settings.HostKeySha256.ToArray());
         Assert.Equal(
@@ -66,6 +69,7 @@ public sealed class SftpStoreConfigTests
         {
             Username = "u", PrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n", Passphrase = "p\"q",
             AcceptAnyHostKeyInsecure = true, OperationTimeout = TimeSpan.FromSeconds(2), GuardStaleAfter = TimeSpan.FromSeconds(30),
+            ConnectionsPerServer = 3,
         };
         sftp.HostKeySha256.Add("SHA256:xyz");
         options.Stores.Add(sftp);
@@ -77,6 +81,7 @@ public sealed class SftpStoreConfigTests
         Assert.Equal(["SHA256:xyz"], settings.HostKeySha256.ToArray());
         Assert.Equal(TimeSpan.FromSeconds(2), settings.OperationTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.GuardStaleAfter);
+        Assert.Equal(3, settings.ConnectionsPerServer);
         Assert.Equal(SftpStoreSettings.Default.ConnectTimeout, settings.ConnectTimeout);
     }
 
@@ -90,6 +95,15 @@ public sealed class SftpStoreConfigTests
     {
         var error = Section.Refuses($"lock-actors.stores.sftp.{key} = 0s", key);
         Assert.StartsWith($"lock-actors.stores.sftp.{key} must be positive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void Connections_per_server_out_of_range_are_refused_naming_the_key(int connections)
+    {
+        var error = Section.Refuses($"lock-actors.stores.sftp.connections-per-server = {connections}", "connections-per-server");
+        Assert.StartsWith("lock-actors.stores.sftp.connections-per-server must be between 1 and 64", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

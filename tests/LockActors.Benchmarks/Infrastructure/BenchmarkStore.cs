@@ -132,7 +132,7 @@ public sealed class BenchmarkStore : IAsyncDisposable
         Func<int, string> uri;
         try
         {
-            registry = LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString(backend().Hocon));
+            registry = LockStoreRegistryFactory.Create(ConfigurationFactory.ParseString(backend().Hocon + Tuning(scheme)));
             uri = uris();
         }
         catch (InvalidOperationException e)
@@ -146,6 +146,15 @@ public sealed class BenchmarkStore : IAsyncDisposable
         await sut.WarmUpAsync().ConfigureAwait(false);
         return (sut, null);
     }
+
+    /// <summary>
+    /// Store settings a run asks for through the environment: LOCKACTORS_BENCH_SFTP_CONNECTIONS sets the sftp store's
+    /// connections-per-server (default: the store's own default).
+    /// </summary>
+    private static string Tuning(string scheme) =>
+        scheme == "sftp" && Environment.GetEnvironmentVariable("LOCKACTORS_BENCH_SFTP_CONNECTIONS") is { Length: > 0 } connections
+            ? $"\nlock-actors.stores.sftp.connections-per-server = {int.Parse(connections, System.Globalization.CultureInfo.InvariantCulture)}\n"
+            : string.Empty;
 
     private static StoreRequestCounter? Requests(ILockStore store) => store switch
     {

@@ -29,7 +29,7 @@ internal static class P7NetworkFanOut
         var n = o.Size(100, 10_000);
         int[] callerCounts = [1, 16, 64];
         string Case(string store, int c) => $"{store}, {c} caller{(c == 1 ? string.Empty : "s")}, {n:N0} files";
-        foreach (var store in Stores)
+        foreach (var store in Stores.Where(s => o.Filter is null || s.Contains(o.Filter, StringComparison.OrdinalIgnoreCase)))
         {
             var measured = false;
             for (var run = 0; run < o.Runs; run++)
