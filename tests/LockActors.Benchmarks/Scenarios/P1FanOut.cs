@@ -36,6 +36,13 @@ internal static class P1FanOut
         r.Note(Name, "Latency columns are per acquire+release pair as seen by one caller (with 16/64 callers they include queueing on 2 cores).");
     }
 
+    /// <summary>The library side alone, once, for a profiler (<c>tests/perf/p1-profile.sh</c>): prints ops/s.</summary>
+    public static async Task LoadAsync(int callers, int n)
+    {
+        var (ops, latency) = await LibraryAsync(n, callers, "load").ConfigureAwait(false);
+        Console.WriteLine($"p1-load: {callers} callers, {n:N0} URIs: {ops:N0} acquire+release/s, p50 {latency.P50Us:N1} µs");
+    }
+
     private static async Task<(double, Latency)> LibraryAsync(int n, int callers, string tag)
     {
         var store = new MemoryLockStore();
