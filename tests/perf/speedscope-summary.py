@@ -3,16 +3,20 @@
 
 usage: speedscope-summary.py PROFILE.speedscope.json [TOP]
 
-Prints, over every thread's samples that are not waiting (blocked, sleeping, idle): the share of busy time spent in a
-few named groups (inclusive), the top frames (inclusive and exclusive), and the "serial point" figure: for the busiest
-single manager actor thread share. Wait frames are the same list the lead used for the round-1 profile.
+The sampler marks each stack with a pseudo-frame: CPU_TIME (running managed code) or UNMANAGED_CODE_TIME (in native
+code: mostly waiting on this machine). Busy time is the CPU_TIME samples, over every thread, except those whose frame
+is a thread pool worker spinning or parking (IDLE). Prints the share of busy
+time spent in a few named groups (inclusive) and how many threads were in each group at once on average (busy ms of
+the group / wall ms: one actor can never pass 1.0), then the top frames, inclusive and exclusive.
 """
 import collections
 import json
 import sys
 
-WAIT = ('WaitOneNoCheck', 'WaitForSignal', 'Monitor.Wait', 'WaitNative', 'PollGCWorker', 'LowLevelSpinWaiter',
-        'Thread.Sleep', 'Monitor.Enter_Slowpath', 'UNMANAGED_CODE_TIME', 'CPU_TIME')
+RUNNING = 'CPU_TIME'
+# Managed frames that spin or park an idle thread: not work.
+IDLE = ('LowLevelSpinWaiter', 'LowLevelLifoSemaphore', 'PollGCWorker', 'WaitOneNoCheck', 'Monitor.Wait', 'SpinWait',
+        'WorkerThreadStart()', 'TimerQueue.TimerThread', 'Monitor.Enter_Slowpath')
 GROUPS = {
     'LockManager (all shards, routing + child creation)': 'LockActors.Actors.LockManager.',
     '  of which ActorCell.MakeChild (creating target actors)': None,
@@ -37,7 +41,8 @@ for thread in profile['profiles']:
         if last is not None and stack and at > last:
             width = at - last
             names = [frames[i] for i in stack]
-            if not any(w in names[-1] for w in WAIT):
+            if names[-1] == RUNNING and len(names) > 1 and not any(i in names[-2] for i in IDLE):
+                names = names[:-1]
                 busy += width
                 exclusive[names[-1]] += width
                 for name in set(names):
