@@ -57,6 +57,7 @@ public sealed partial class LockManager : ReceiveActor
     {
         _settings = settings;
         _stores = stores;
+        Receive<ParsedCommand>(parsed => Route(parsed.Command, Sender, parsed.Target));
         Receive<ILockCommand>(Route);
         Receive<PassivationSweep>(_ => SweepIdleChildren());
         Receive<PassivationDeclined>(d => EndPassivation(d.Child, stopped: false));
@@ -129,6 +130,20 @@ public sealed partial class LockManager : ReceiveActor
         string? Target { get; }
     }
 
+    /// <summary>
+    /// A command with its target as the router parsed it on the caller's thread (<see cref="ManagerShardPool"/>): the
+    /// router's choice of shard and the message the shard receives, in one object.
+    /// </summary>
+    internal sealed class ParsedCommand(IActorRef shard, ILockCommand command, LockTarget target) : Routee
+    {
+        public ILockCommand Command { get; } = command;
+
+        public LockTarget Target { get; } = target;
+
+        /// <inheritdoc />
+        public override void Send(object message, IActorRef sender) => shard.Tell(this, sender);
+    }
+
     /// <summary>A command that reached a stopped target actor, to route again.</summary>
     private sealed record RerouteDead(ILockCommand Command, IActorRef Sender);
 
@@ -148,7 +163,7 @@ public sealed partial class LockManager : ReceiveActor
         return combine(replies)!;
     }
 
-    private void Route(ILockCommand command, IActorRef sender)
+    private void Route(ILockCommand command, IActorRef sender, LockTarget? parsed = null)
     {
         if (_shutdown is not null && command is Acquire)
         {
@@ -162,13 +177,13 @@ public sealed partial class LockManager : ReceiveActor
         try
         {
             // Normalising is a fixed point (LockTargetTests), so a normalised key names the same target a parse would.
-            if (command.Target is { } raw && TryTouch(raw, out var live))
+            if ((parsed?.Normalized ?? command.Target) is { } key && TryTouch(key, out var live))
             {
                 (child, target, store) = (live.Child, live.Target, live.Store);
             }
             else
             {
-                target = LockTarget.Parse(command.Target!);
+                target = parsed ?? LockTarget.Parse(command.Target!);
                 store = _stores.Resolve(target);
             }
 

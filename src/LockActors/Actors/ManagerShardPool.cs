@@ -63,6 +63,14 @@ internal sealed class ManagerShardPool : Pool
                 return Routee.NoRoutee;
             }
 
+            if (message is ILockCommand command)
+            {
+                // Parsed here, on the caller's thread, once: the shard gets the parsed target with the command.
+                var parsed = TryParse(command.Target);
+                var shard = routees[ShardOf(parsed?.Normalized ?? command.Target ?? string.Empty, routees.Length)];
+                return parsed is null ? shard : new LockManager.ParsedCommand(((ActorRefRoutee)shard).Actor, command, parsed);
+            }
+
             if (message is DeadLetter letter)
             {
                 return TargetOf(letter.Message) is { } about ? routees[ShardOf(KeyOf(about), routees.Length)] : Dropped.Instance;
@@ -79,6 +87,21 @@ internal sealed class ManagerShardPool : Pool
             _ => null,
         };
 
+        private static string KeyOf(string target) => TryParse(target)?.Normalized ?? target;
+
+        /// <summary>The parsed target, or null when it does not parse: never thrown into the caller's Tell (the shard refuses it with the typed error).</summary>
+        private static LockTarget? TryParse(string? target)
+        {
+            try
+            {
+                return target is null ? null : LockTarget.Parse(target);
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Where a dead letter that is none of the manager's business goes: nowhere.</summary>
         private sealed class Dropped : Routee
         {
@@ -86,19 +109,6 @@ internal sealed class ManagerShardPool : Pool
 
             public override void Send(object message, IActorRef sender)
             {
-            }
-        }
-
-        private static string KeyOf(string target)
-        {
-            try
-            {
-                return LockTarget.Parse(target).Normalized;
-            }
-            catch (Exception)
-            {
-                // Never thrown into the caller's Tell: the shard that receives it answers with the typed error.
-                return target;
             }
         }
     }
