@@ -40,6 +40,13 @@ if (verb == "p2-trace")
     return 0;
 }
 
+if (verb == "p1-load")
+{
+    // tests/perf/p1-profile.sh: p1-load <callers> <n> runs the library side of P1 once, for a profiler to sample.
+    await P1FanOut.LoadAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 if (verb == "p5-hold")
 {
     // For a heap dump (dotnet-gcdump collect -p <pid>): p5-hold <lib|raw> <n> keeps n idle actors alive for 120 s.

@@ -30,6 +30,8 @@ public sealed class SettingsTests
     [InlineData("lock-actors.max-poll-interval = 1ms", "max-poll-interval")]
     [InlineData("lock-actors.store-operation-timeout = 0s", "store-operation-timeout")]
     [InlineData("lock-actors.max-waiters-per-target = 0", "max-waiters-per-target")]
+    [InlineData("lock-actors.manager-shards = -1", "manager-shards")]
+    [InlineData("lock-actors.manager-shards = 1025", "manager-shards")]
     [InlineData("lock-actors.on-stale = sometimes", "on-stale")]
     [InlineData("lock-actors.fencing = sometimes", "fencing")]
     [InlineData("lock-actors.default-ttl = 2d", "default-ttl")]
@@ -51,6 +53,7 @@ public sealed class SettingsTests
             AcquireTimeout = TimeSpan.FromSeconds(9),
             PassivateAfter = TimeSpan.FromSeconds(4),
             MaxWaitersPerTarget = 50,
+            ManagerShards = 3,
             OwnerId = "svc \"a\"",
             OnStale = StalePolicy.Never,
             Fencing = FencingMode.Strict,
@@ -65,6 +68,7 @@ public sealed class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(9), settings.AcquireTimeout);
         Assert.Equal(TimeSpan.FromSeconds(4), settings.PassivateAfter);
         Assert.Equal(50, settings.MaxWaitersPerTarget);
+        Assert.Equal(3, settings.ManagerShards);
         Assert.Equal("svc \"a\"", settings.OwnerId);
         Assert.Same(StalePolicy.Never, settings.OnStale);
         Assert.Equal(FencingMode.Strict, settings.Fencing);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Routing;
 using LockActors.Configuration;
 using LockActors.Messages;
 using LockActors.Storage;
@@ -17,6 +18,11 @@ namespace LockActors.Actors;
 /// (its requester had given up: a timed-out <c>Ask</c>, a stopped actor) shows up as a dead letter and is released.
 /// When the actor system shuts down it releases every held lock (see <c>LockActorsExtension</c>).
 /// </summary>
+/// <remarks>
+/// <para><see cref="Props"/> makes a router of <c>lock-actors.manager-shards</c> of these managers (one per core by
+/// default, <see cref="ManagerShardPool"/>): a request is routed to the shard of its target's hash on the sender's
+/// thread, so no one actor creates every target actor or sees every request. Each target has one actor, on one shard.</para>
+/// </remarks>
 /// <remarks>
 /// <para>Accepts the <see cref="ILockCommand"/> messages; every failure is a <see cref="Status.Failure"/> carrying a
 /// <see cref="LockException"/>:</para>
@@ -51,15 +57,18 @@ public sealed partial class LockManager : ReceiveActor
     {
         _settings = settings;
         _stores = stores;
+        Receive<ParsedCommand>(parsed => Route(parsed.Command, Sender, parsed.Target));
         Receive<ILockCommand>(Route);
         Receive<PassivationSweep>(_ => SweepIdleChildren());
         Receive<PassivationDeclined>(d => EndPassivation(d.Child, stopped: false));
         Receive<Terminated>(t => EndPassivation(t.ActorRef, stopped: true));
-        Receive<GetChildCount>(_ => Sender.Tell(_children.Count));
+        Receive<GetChildCount>(_ => AskEveryShard<int>(CountShardChildren.Instance, TimeSpan.FromSeconds(10), counts => counts.Sum()));
+        Receive<CountShardChildren>(_ => Sender.Tell(_children.Count));
         Receive<GetChild>(get => Sender.Tell(LockTarget.TryParse(get.Target, out var target, out _) && _children.TryGetValue(target!.Normalized, out var live) ? live.Child : ActorRefs.Nobody));
         Receive<DeadLetter>(OnDeadLetter);
         Receive<RerouteDead>(r => Route(r.Command, r.Sender));
-        Receive<ShutDownLocks>(_ => BeginShutdown(Sender));
+        Receive<ShutDownLocks>(_ => AskEveryShard<LocksShutDown>(ShutDownShard.Instance, _settings.ShutdownReleaseTimeout + TimeSpan.FromSeconds(0.5), LocksShutDown.Combine));
+        Receive<ShutDownShard>(_ => BeginShutdown(Sender));
         Receive<TargetShutDown>(done => OnTargetShutDown(done.Child));
         Receive<ShutdownDeadline>(_ => FinishShutdown());
     }
@@ -67,7 +76,10 @@ public sealed partial class LockManager : ReceiveActor
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+        // The router, not this shard: it sends each dead letter to the shard of its target (ManagerShardPool). Every
+        // shard subscribes it (a subscription is a set: it is subscribed once); it is unsubscribed when it stops.
+        Context.System.EventStream.Subscribe(Context.Parent, typeof(DeadLetter));
+
         var interval = SweepInterval(_settings.PassivateAfter);
         _sweeps = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(interval, interval, Self, PassivationSweep.Instance, Self);
     }
@@ -76,15 +88,15 @@ public sealed partial class LockManager : ReceiveActor
     protected override void PostStop()
     {
         _sweeps?.Cancel();
-        Context.System.EventStream.Unsubscribe(Self);
     }
 
     /// <summary>
     /// Props for a manager: the only way to create one. <see cref="LockActorsExtension"/> starts one per actor system;
-    /// start another only to serve a separate <paramref name="stores"/> registry.
+    /// start another only to serve a separate <paramref name="stores"/> registry. The actor made is a router over
+    /// <c>lock-actors.manager-shards</c> managers; send it everything a manager accepts.
     /// </summary>
     public static Props Props(LockActorsSettings settings, LockStoreRegistry stores) =>
-        Akka.Actor.Props.CreateBy(new Producer(settings, stores));
+        Akka.Actor.Props.CreateBy(new Producer(settings, stores)).WithRouter(new ManagerShardPool(settings));
 
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -96,6 +108,7 @@ public sealed partial class LockManager : ReceiveActor
     /// A grant nobody received (rule 10: every grant has a reachable owner): its target actor releases it. A command
     /// routed to a target actor that had just stopped (stopped from outside, before this manager saw its
     /// <see cref="Terminated"/>) is routed again, to a fresh actor, instead of being lost and leaving its caller to time out.
+    /// The router sends these dead letters to the shard of their target, so the target's actor is this shard's child.
     /// </summary>
     private void OnDeadLetter(DeadLetter letter)
     {
@@ -110,10 +123,47 @@ public sealed partial class LockManager : ReceiveActor
         }
     }
 
+    /// <summary>A message for the shard of <see cref="Target"/> that is not an <see cref="ILockCommand"/>.</summary>
+    internal interface IShardRouted
+    {
+        /// <summary>The target whose shard the message is for.</summary>
+        string? Target { get; }
+    }
+
+    /// <summary>
+    /// A command with its target as the router parsed it on the caller's thread (<see cref="ManagerShardPool"/>): the
+    /// router's choice of shard and the message the shard receives, in one object.
+    /// </summary>
+    internal sealed class ParsedCommand(IActorRef shard, ILockCommand command, LockTarget target) : Routee
+    {
+        public ILockCommand Command { get; } = command;
+
+        public LockTarget Target { get; } = target;
+
+        /// <inheritdoc />
+        public override void Send(object message, IActorRef sender) => shard.Tell(this, sender);
+    }
+
     /// <summary>A command that reached a stopped target actor, to route again.</summary>
     private sealed record RerouteDead(ILockCommand Command, IActorRef Sender);
 
-    private void Route(ILockCommand command, IActorRef sender)
+    /// <summary>
+    /// The first shard's answer to a question about every shard (every message that names no target goes to it): asks each
+    /// shard, combines their answers, and replies to the asker. The replies never touch this actor's state.
+    /// </summary>
+    private void AskEveryShard<TReply>(object question, TimeSpan timeout, Func<TReply[], object> combine)
+    {
+        AskEveryShardAsync(Context.Parent, question, timeout, combine).PipeTo(Sender);
+    }
+
+    private static async Task<object> AskEveryShardAsync<TReply>(IActorRef router, object question, TimeSpan timeout, Func<TReply[], object> combine)
+    {
+        var shards = await router.Ask<Routees>(GetRoutees.Instance, timeout).ConfigureAwait(false);
+        var replies = await Task.WhenAll(shards.Members.Select(async shard => (TReply)(await shard.Ask(question, timeout).ConfigureAwait(false)))).ConfigureAwait(false);
+        return combine(replies)!;
+    }
+
+    private void Route(ILockCommand command, IActorRef sender, LockTarget? parsed = null)
     {
         if (_shutdown is not null && command is Acquire)
         {
@@ -127,13 +177,13 @@ public sealed partial class LockManager : ReceiveActor
         try
         {
             // Normalising is a fixed point (LockTargetTests), so a normalised key names the same target a parse would.
-            if (command.Target is { } raw && TryTouch(raw, out var live))
+            if ((parsed?.Normalized ?? command.Target) is { } key && TryTouch(key, out var live))
             {
                 (child, target, store) = (live.Child, live.Target, live.Store);
             }
             else
             {
-                target = LockTarget.Parse(command.Target!);
+                target = parsed ?? LockTarget.Parse(command.Target!);
                 store = _stores.Resolve(target);
             }
 
@@ -303,11 +353,17 @@ public sealed partial class LockManager : ReceiveActor
     internal static Task<IActorRef> ChildOf(IActorRef manager, string target, TimeSpan timeout) => manager.Ask<IActorRef>(new GetChild(target), timeout);
 
     /// <summary>Asks the manager for the live target actor of a target (children have generated names).</summary>
-    private sealed record GetChild(string Target);
+    private sealed record GetChild(string Target) : IShardRouted;
 
-    /// <summary>Asks the manager how many target actors are alive (tests and diagnostics).</summary>
+    /// <summary>Asks the manager how many target actors are alive, on every shard (tests and diagnostics).</summary>
     internal sealed class GetChildCount
     {
         public static readonly GetChildCount Instance = new();
+    }
+
+    /// <summary>Asks one shard how many target actors it has.</summary>
+    private sealed class CountShardChildren
+    {
+        public static readonly CountShardChildren Instance = new();
     }
 }

@@ -12,10 +12,21 @@ internal sealed class ShutDownLocks
     public static readonly ShutDownLocks Instance = new();
 }
 
+/// <summary>Sent by the first shard of a manager's router to every shard (itself included) on <see cref="ShutDownLocks"/>; answered with <see cref="LocksShutDown"/>.</summary>
+internal sealed class ShutDownShard
+{
+    public static readonly ShutDownShard Instance = new();
+}
+
 /// <summary>The manager's answer to <see cref="ShutDownLocks"/>.</summary>
 /// <param name="Targets">Target actors that were asked to release.</param>
 /// <param name="Unconfirmed">Targets whose release was not confirmed in time: their sidecars are left to expire by TTL.</param>
-internal sealed record LocksShutDown(int Targets, IReadOnlyList<string> Unconfirmed);
+internal sealed record LocksShutDown(int Targets, IReadOnlyList<string> Unconfirmed)
+{
+    /// <summary>The answer of a sharded manager: every shard's answer added up.</summary>
+    public static LocksShutDown Combine(LocksShutDown[] shards) =>
+        new(shards.Sum(s => s.Targets), [.. shards.SelectMany(s => s.Unconfirmed).Order(StringComparer.Ordinal)]);
+}
 
 /// <summary>Sent by <see cref="LockManager"/> to each target actor when the shutdown begins.</summary>
 internal sealed class ReleaseForShutdown

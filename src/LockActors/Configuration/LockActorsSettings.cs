@@ -38,6 +38,9 @@ public sealed record LockActorsSettings
     /// <summary>Idle time after which a target actor stops.</summary>
     public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Shards of the lock manager (<c>manager-shards</c>); 0 = one per processor core.</summary>
+    public int ManagerShards { get; init; }
+
     /// <summary>Queue limit per target.</summary>
     public int MaxWaitersPerTarget { get; init; } = 10_000;
 
@@ -92,6 +95,7 @@ public sealed record LockActorsSettings
             PassivateAfter = Read(c, "passivate-after", k => c.GetTimeSpan(k)),
             ShutdownReleaseTimeout = Read(c, "shutdown-release-timeout", k => c.GetTimeSpan(k)),
             MaxWaitersPerTarget = Read(c, "max-waiters-per-target", k => c.GetInt(k)),
+            ManagerShards = Read(c, "manager-shards", k => c.GetInt(k)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? DefaultOwnerId() : ownerId,
             OnStale = OneOf(c, "on-stale", ("take-over", StalePolicy.TakeOver), ("never", StalePolicy.Never), ("take-over-including-corrupt", StalePolicy.TakeOverIncludingCorrupt)),
             Fencing = OneOf(c, "fencing", ("hybrid-clock", FencingMode.HybridClock), ("strict", FencingMode.Strict)),
@@ -153,6 +157,7 @@ public sealed record LockActorsSettings
         Require(StoreOperationTimeout > TimeSpan.Zero, "store-operation-timeout", "must be positive");
         Require(PassivateAfter > TimeSpan.Zero, "passivate-after", "must be positive");
         Require(MaxWaitersPerTarget > 0, "max-waiters-per-target", "must be positive");
+        Require(ManagerShards is >= 0 and <= 1024, "manager-shards", "must be between 0 (one per processor core) and 1024");
         Require(ShutdownReleaseTimeout > TimeSpan.Zero, "shutdown-release-timeout", "must be positive");
         return this;
     }

@@ -46,6 +46,9 @@ public sealed class LockActorsOptions
     /// <summary><c>max-waiters-per-target</c>.</summary>
     public int? MaxWaitersPerTarget { get; set; }
 
+    /// <summary><c>manager-shards</c>: shards of the lock manager; 0 = one per processor core.</summary>
+    public int? ManagerShards { get; set; }
+
     /// <summary><c>owner-id</c>.</summary>
     public string? OwnerId { get; set; }
 
@@ -82,6 +85,11 @@ public sealed class LockActorsOptions
         if (MaxWaitersPerTarget is { } max)
         {
             hocon.Append("lock-actors.max-waiters-per-target = ").AppendLine(max.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (ManagerShards is { } shards)
+        {
+            hocon.Append("lock-actors.manager-shards = ").AppendLine(shards.ToString(CultureInfo.InvariantCulture));
         }
 
         if (OwnerId is not null)

@@ -36,7 +36,17 @@ internal static class P1FanOut
         r.Note(Name, "Latency columns are per acquire+release pair as seen by one caller (with 16/64 callers they include queueing on 2 cores).");
     }
 
-    private static async Task<(double, Latency)> LibraryAsync(int n, int callers, string tag)
+    /// <summary>
+    /// The library side alone, once, for a profiler (<c>tests/perf/p1-profile.sh</c>): prints ops/s and exits the
+    /// process at once, so that the actor system's teardown (stopping every target actor) is not in the profile.
+    /// </summary>
+    public static Task LoadAsync(int callers, int n) => LibraryAsync(n, callers, "load", (ops, latency) =>
+    {
+        Console.WriteLine($"p1-load: {callers} callers, {n:N0} URIs: {ops:N0} acquire+release/s, p50 {latency.P50Us:N1} µs");
+        Environment.Exit(0);
+    });
+
+    private static async Task<(double, Latency)> LibraryAsync(int n, int callers, string tag, Action<double, Latency>? measured = null)
     {
         var store = new MemoryLockStore();
         await using var system = LockSystem.Start("mem", store);
@@ -45,6 +55,7 @@ internal static class P1FanOut
         Load.Settle();
         var recorder = new LatencyRecorder(n);
         var seconds = await Load.RunAsync(callers, n, i => Common.AcquireReleaseAsync(system.Manager, $"mem://bench/{tag}/f{i}.csv"), recorder).ConfigureAwait(false);
+        measured?.Invoke(n / seconds, recorder.Result());
         return (n / seconds, recorder.Result());
     }
 

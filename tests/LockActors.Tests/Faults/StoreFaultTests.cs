@@ -167,10 +167,9 @@ public sealed class StoreFaultTests : Akka.TestKit.Xunit2.TestKit
     {
         var target = NewTarget();
         var handle = await _locks.Client.AcquireAsync(target, new LockOptions { Ttl = Ttl });
-        var child = await Sys.ActorSelection("/system/lock-actors/*").ResolveOne(TimeSpan.FromSeconds(5));
-        Assert.NotNull(child);
-        var children = await LockActors.Actors.LockManager.ChildOf(_locks.Manager, target, TimeSpan.FromSeconds(5));
-        Sys.Stop(children);
+        var child = await LockActors.Actors.LockManager.ChildOf(_locks.Manager, target, TimeSpan.FromSeconds(5));
+        Assert.False(child.IsNobody());
+        Sys.Stop(child);
         var lost = new TaskCompletionSource();
         handle.HandleLost.Register(() => lost.TrySetResult());
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(5));

@@ -12,16 +12,20 @@ namespace LockActors.Tests.Safety;
 /// <summary>
 /// The arrangement shared by the safety suites that go through the public API: one actor system on a system-scoped
 /// <c>mem://</c> store with short stale-grace and poll intervals, fresh targets under <c>mem://{area}/</c>, and the
-/// "the manager still serves others" check each case ends with.
+/// "the manager still serves others" check each case ends with. The manager has four shards whatever the machine's
+/// core count, so every safety case also runs across shards (<c>lock-actors.manager-shards</c>).
 /// </summary>
 /// <param name="area">The namespace of this suite's targets.</param>
 /// <param name="output">xUnit's output.</param>
 public abstract class MemStoreSafetyTestKit(string area, ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(
-        ConfigurationFactory.ParseString("lock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms")
+        ConfigurationFactory.ParseString("lock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms\nlock-actors.manager-shards = " + Shards)
             .WithFallback(LockActorsSettings.ReferenceConfig),
         output: output)
 {
+    /// <summary>Shards of the manager under test (<c>lock-actors.manager-shards</c>).</summary>
+    protected const int Shards = 4;
+
     /// <summary>The TTL of the suites' own locks.</summary>
     protected static readonly TimeSpan Ttl = TimeSpan.FromSeconds(3);
 
