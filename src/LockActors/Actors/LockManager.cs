@@ -22,8 +22,6 @@ namespace LockActors.Actors;
 /// <para><see cref="Props"/> makes a router of <c>lock-actors.manager-shards</c> of these managers (one per core by
 /// default, <see cref="ManagerShardPool"/>): a request is routed to the shard of its target's hash on the sender's
 /// thread, so no one actor creates every target actor or sees every request. Each target has one actor, on one shard.</para>
-/// </remarks>
-/// <remarks>
 /// <para>Accepts the <see cref="ILockCommand"/> messages; every failure is a <see cref="Status.Failure"/> carrying a
 /// <see cref="LockException"/>:</para>
 /// <list type="bullet">
