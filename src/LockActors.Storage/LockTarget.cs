@@ -124,6 +124,99 @@ public sealed class LockTarget : IEquatable<LockTarget>
         return new NormalizedUri(normalized, path, scheme, authority);
     }
 
+    /// <summary>
+    /// True when <paramref name="uri"/> is certainly already in normalised form, i.e. <c>Parse(uri).Normalized == uri</c>,
+    /// decided without allocating: a known lower-case scheme, a lower-case host-name authority (none for <c>file</c>),
+    /// and a path of unreserved characters with no empty, <c>.</c>-only or dot-ended segment. Conservative: false only
+    /// means "parse to find out". Lets routing use a spelling as its key without parsing it
+    /// (<c>LockTargetTests.A_spelling_recognised_as_normalised_parses_to_itself</c>).
+    /// </summary>
+    internal static bool IsNormalizedSpelling(string? uri)
+    {
+        if (uri is null || uri.Length > 4096)
+        {
+            return false;
+        }
+
+        var span = uri.AsSpan();
+        int rest;
+        if (span.StartsWith("file:///"))
+        {
+            rest = "file://".Length;
+        }
+        else if (span.StartsWith("mem://") || span.StartsWith("s3://") || span.StartsWith("gs://") || span.StartsWith("sftp://"))
+        {
+            rest = span.IndexOf("://") + 3;
+            var slash = span[rest..].IndexOf('/');
+            if (slash <= 0 || !IsPlainHostName(span.Slice(rest, slash)))
+            {
+                return false;
+            }
+
+            rest += slash;
+        }
+        else
+        {
+            return false;
+        }
+
+        return IsPlainPath(span[rest..]);
+    }
+
+    /// <summary>Dot-separated labels of <c>[a-z0-9-]</c>, each starting with a letter: what <see cref="System.Uri"/> keeps as it is.</summary>
+    private static bool IsPlainHostName(ReadOnlySpan<char> host)
+    {
+        var labelStart = true;
+        foreach (var c in host)
+        {
+            if (labelStart)
+            {
+                if (c is < 'a' or > 'z')
+                {
+                    return false;
+                }
+
+                labelStart = false;
+            }
+            else if (c == '.')
+            {
+                labelStart = true;
+            }
+            else if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                return false;
+            }
+        }
+
+        return !labelStart;
+    }
+
+    /// <summary>
+    /// <c>/segment/…/segment</c> of unreserved characters, every segment non-empty and not ending with a dot (so no
+    /// <c>.</c> or <c>..</c> segments and nothing a URI parser might trim), the last naming a file.
+    /// </summary>
+    private static bool IsPlainPath(ReadOnlySpan<char> path)
+    {
+        if (path.Length < 2 || path[0] != '/' || path.ContainsAnyExcept(UnescapedInPath))
+        {
+            return false;
+        }
+
+        var previous = '/';
+        for (var i = 1; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (c == '/' && previous is '/' or '.')
+            {
+                return false;
+            }
+
+            previous = c;
+        }
+
+        return previous is not ('/' or '.');
+    }
+
     /// <summary>The shared instance of a common scheme's name, so that targets do not each keep a copy.</summary>
     private static string KnownScheme(string scheme) => scheme switch
     {

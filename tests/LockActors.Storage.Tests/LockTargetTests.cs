@@ -90,4 +90,83 @@ public sealed class LockTargetTests
         Assert.Equal("in/a.csv.lock", target.Sidecar.ObjectName);
         Assert.Equal("bucket", target.Sidecar.Authority);
     }
+    [Theory]
+    [InlineData("file:///data/in/a.csv")]
+    [InlineData("mem://ns/x")]
+    [InlineData("mem://p1/t-12345")]
+    [InlineData("s3://bucket-1.example/in/a_b~c.csv")]
+    [InlineData("gs://bucket/dir/.hidden")]
+    [InlineData("sftp://host/home/x.csv")]
+    public void Common_normalised_spellings_are_recognised(string uri)
+    {
+        Assert.True(LockTarget.IsNormalizedSpelling(uri));
+        Assert.Equal(uri, LockTarget.Parse(uri).Normalized);
+    }
+
+    [Theory]
+    [InlineData("FILE:///data/in/a.csv")]
+    [InlineData("file:///data//in/a.csv")]
+    [InlineData("file://localhost/data/a.csv")]
+    [InlineData("S3://Bucket/in/a.csv")]
+    [InlineData("s3://Bucket/in/a.csv")]
+    [InlineData("s3://bucket/in/a%20b.csv")]
+    [InlineData("sftp://user@host:2222/home/x.csv")]
+    [InlineData("s3://bucket/a/../b")]
+    [InlineData("s3://bucket/a/./b")]
+    [InlineData("s3://bucket/a./b")]
+    [InlineData("s3://bucket/dir/")]
+    [InlineData("s3://bucket/")]
+    [InlineData("s3:///a")]
+    [InlineData("s3://1bucket/a")]
+    [InlineData("s3://bucket./a")]
+    [InlineData("ftp://host/a")]
+    [InlineData("s3://bucket/a?x")]
+    [InlineData(null)]
+    public void Spellings_that_need_parsing_are_not_taken_as_normalised(string? uri) =>
+        Assert.False(LockTarget.IsNormalizedSpelling(uri));
+
+    /// <summary>
+    /// The routing fast path's safety (ManagerShardPool): any spelling recognised as normalised must parse to itself,
+    /// or two spellings of one target could reach two actors. Random spellings over an alphabet of the characters
+    /// that matter (case, dots, slashes, escapes, ports, user info, non-ASCII), with enough of them recognised that the
+    /// property is exercised.
+    /// </summary>
+    [Fact]
+    public void A_spelling_recognised_as_normalised_parses_to_itself()
+    {
+        var random = new Random(20261203);
+        string[] prefixes = ["file://", "file:///", "mem://", "s3://", "gs://", "sftp://", "S3://", "Mem://", "sftp://u@", "http://"];
+        // Half the cases from the characters a normalised spelling may hold, half with the ones that need parsing too.
+        string[] hostAlphabets = ["abcxyz09-.", "abcxyz09-.ABX:@%_"];
+        string[] pathAlphabets = ["abcz09AZ-._~/", "abcz09AZ-._~/%:@+ ü\\?#"];
+        var recognised = 0;
+        for (var i = 0; i < 200_000; i++)
+        {
+            var plain = random.Next(2);
+            var host = Random(random, hostAlphabets[plain], random.Next(0, 8));
+            var path = "/" + Random(random, pathAlphabets[plain], random.Next(0, 14));
+            var uri = prefixes[random.Next(prefixes.Length)] + host + path;
+            if (!LockTarget.IsNormalizedSpelling(uri))
+            {
+                continue;
+            }
+
+            recognised++;
+            Assert.True(LockTarget.TryParse(uri, out var target, out var error), $"{uri} was taken as normalised but does not parse: {error?.Message}");
+            Assert.Equal(uri, target!.Normalized);
+        }
+
+        Assert.True(recognised > 10_000, $"only {recognised} random spellings were recognised: the property was barely exercised");
+    }
+
+    private static string Random(Random random, string alphabet, int length)
+    {
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = alphabet[random.Next(alphabet.Length)];
+        }
+
+        return new string(chars);
+    }
 }

@@ -13,7 +13,8 @@ namespace LockActors.Actors;
 /// target actors whose normalised URI hashes to it.
 /// </summary>
 /// <remarks>
-/// An Akka pool router picks the routee on the sender's thread, so routing (URI parsing included) runs on the callers'
+/// An Akka pool router picks the routee on the sender's thread, so routing (URI parsing included, when the URI is not
+/// already in normalised form: <see cref="LockTarget.IsNormalizedSpelling"/>) runs on the callers'
 /// threads and target actors are created by several shards at once: no single actor sees every request (issue 15, P1).
 /// Every spelling of a target normalises to one key, so one target has one actor on one shard, as before.
 /// Messages that name no target (shutdown, diagnostics) go to the first shard, which asks every shard and combines
@@ -65,6 +66,13 @@ internal sealed class ManagerShardPool : Pool
 
             if (message is ILockCommand command)
             {
+                if (LockTarget.IsNormalizedSpelling(command.Target))
+                {
+                    // Already its own key (the usual case: callers reuse the URI a grant names): no parse on any thread
+                    // unless the shard has no live actor for it.
+                    return routees[ShardOf(command.Target!, routees.Length)];
+                }
+
                 // Parsed here, on the caller's thread, once: the shard gets the parsed target with the command.
                 var parsed = TryParse(command.Target);
                 var shard = routees[ShardOf(parsed?.Normalized ?? command.Target ?? string.Empty, routees.Length)];
@@ -87,7 +95,7 @@ internal sealed class ManagerShardPool : Pool
             _ => null,
         };
 
-        private static string KeyOf(string target) => TryParse(target)?.Normalized ?? target;
+        private static string KeyOf(string target) => LockTarget.IsNormalizedSpelling(target) ? target : TryParse(target)?.Normalized ?? target;
 
         /// <summary>The parsed target, or null when it does not parse: never thrown into the caller's Tell (the shard refuses it with the typed error).</summary>
         private static LockTarget? TryParse(string? target)
