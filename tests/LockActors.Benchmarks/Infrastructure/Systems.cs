@@ -24,7 +24,9 @@ public sealed class LockSystem : IAsyncDisposable
 
     public static LockSystem Start(string scheme, ILockStore store, string hocon = "")
     {
-        var config = ConfigurationFactory.ParseString(hocon + "\n" + Hocon.Quiet);
+        // LOCKACTORS_BENCH_HOCON: extra settings for an experiment (e.g. "lock-actors.manager-shards = 1"), winning over the scenario's.
+        var extra = Environment.GetEnvironmentVariable("LOCKACTORS_BENCH_HOCON") ?? string.Empty;
+        var config = ConfigurationFactory.ParseString(hocon + "\n" + extra + "\n" + Hocon.Quiet);
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config), new LockActorsSetup(reg => reg.Register(scheme, store)));
         return new LockSystem(ActorSystem.Create($"bench-lock-{Interlocked.Increment(ref s_seq)}", setup));
     }
