@@ -46,7 +46,7 @@ public sealed partial class LockManager : ReceiveActor
     // target string is already normalised (the usual case: callers reuse LockGranted.Target) is routed without parsing.
     private readonly Dictionary<string, LiveTarget> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _targetsByChild = new();
-    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>?> _passivating = new(StringComparer.Ordinal); // buffer made on the first message
     private readonly InstrumentedStores _instrumented = new();
     private ICancelable? _sweeps;
     private int _sweep; // how many passivation sweeps have run: a child's last request is stamped with it
@@ -195,7 +195,7 @@ public sealed partial class LockManager : ReceiveActor
 
         if (_passivating.TryGetValue(target.Normalized, out var buffer))
         {
-            buffer.Add((command, sender));
+            (buffer ?? (_passivating[target.Normalized] = [])).Add((command, sender));
             return;
         }
 
@@ -251,7 +251,7 @@ public sealed partial class LockManager : ReceiveActor
     {
         if (_targetsByChild.TryGetValue(child, out var target) && !_passivating.ContainsKey(target))
         {
-            _passivating[target] = [];
+            _passivating[target] = null;
             child.Tell(StopIfIdle.Instance);
         }
     }
@@ -276,12 +276,14 @@ public sealed partial class LockManager : ReceiveActor
             TryTouch(target, out _);
         }
 
-        if (!_passivating.Remove(target, out var buffered))
+        var wasPassivating = _passivating.Remove(target, out var buffered);
+        GiveRoomBack();
+        if (!wasPassivating)
         {
             return;
         }
 
-        foreach (var (message, sender) in buffered)
+        foreach (var (message, sender) in buffered ?? [])
         {
             // Routed now, in arrival order: re-sending them to ourselves would put them behind later messages
             // (a CancelAcquire could overtake its own Acquire). A fresh child is created for a stopped one.
@@ -317,11 +319,26 @@ public sealed partial class LockManager : ReceiveActor
             BeginPassivation(child);
         }
 
-        // After a burst of many targets, give the tables' room back once most of them have passivated.
-        if (_children.EnsureCapacity(0) > 4096 && _children.Count < _children.EnsureCapacity(0) / 4)
+    }
+
+    /// <summary>
+    /// After a burst of many targets, gives the tables' room back as they passivate: a table is trimmed when it is under a
+    /// quarter full (amortised O(1) per removal), so a million passivated targets leave no million-slot tables behind.
+    /// </summary>
+    private void GiveRoomBack()
+    {
+        TrimWhenSparse(_children);
+        TrimWhenSparse(_targetsByChild);
+        TrimWhenSparse(_passivating);
+    }
+
+    private static void TrimWhenSparse<TKey, TValue>(Dictionary<TKey, TValue> table)
+        where TKey : notnull
+    {
+        var capacity = table.EnsureCapacity(0);
+        if (capacity > 4096 && table.Count < capacity / 4)
         {
-            _children.TrimExcess();
-            _targetsByChild.TrimExcess();
+            table.TrimExcess();
         }
     }
 

@@ -320,14 +320,21 @@ internal sealed partial class TargetLockActor
     }
 
     /// <summary>
-    /// No renewal is due any more (released, lost, handing off). The heartbeat timer is left as it is: it costs nothing
-    /// until it fires, and then finds nothing to renew — or the next grant's renewal, if it is armed early enough for it.
+    /// No renewal is due any more (released, lost, handing off). With waiters queued (a hand-off follows) the heartbeat
+    /// timer is left armed: it then serves the next grant's renewal if it is armed early enough for it, or fires, finds
+    /// nothing due and is re-armed (P4: no timer per hand-off). With nobody queued it is cancelled: an armed timer is a
+    /// scheduler registration (~300 bytes) and a wake-up that an idle actor must not keep (P5).
     /// </summary>
     private void StopLeaseTimers()
     {
         _renewAt = long.MaxValue;
         Timers.Cancel(LeaseTimer);
         _renewalDue = false;
+        if (_waiters.Count == 0 && _heartbeatArmedFor != long.MaxValue)
+        {
+            Timers.Cancel(HeartbeatTimer);
+            _heartbeatArmedFor = long.MaxValue;
+        }
     }
 
     // ───────────────────────────── parties: requesters and owners ─────────────────────────────

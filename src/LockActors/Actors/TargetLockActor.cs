@@ -530,6 +530,13 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
             return false;
         }
 
+        if (_waiters.Count == 0 && _waitTimerDue != long.MaxValue)
+        {
+            // Nobody left to expire: an idle actor keeps no armed timer (P5); the next waiter arms it again.
+            Timers.Cancel(WaitTimer);
+            _waitTimerDue = long.MaxValue;
+        }
+
         if (waiter.Waits && IsTemporary(waiter.Requester))
         {
             Context.Unwatch(waiter.Requester);

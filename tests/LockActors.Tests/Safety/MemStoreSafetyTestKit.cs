@@ -17,9 +17,10 @@ namespace LockActors.Tests.Safety;
 /// </summary>
 /// <param name="area">The namespace of this suite's targets.</param>
 /// <param name="output">xUnit's output.</param>
-public abstract class MemStoreSafetyTestKit(string area, ITestOutputHelper output)
+/// <param name="hocon">Further settings of the suite (for keys the kit does not set itself).</param>
+public abstract class MemStoreSafetyTestKit(string area, ITestOutputHelper output, string hocon = "")
     : Akka.TestKit.Xunit2.TestKit(
-        ConfigurationFactory.ParseString("lock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms\nlock-actors.manager-shards = " + Shards)
+        ConfigurationFactory.ParseString(hocon + "\nlock-actors.stores.mem.scope = system\nlock-actors.stale-grace = 50ms\nlock-actors.poll-interval = 50ms\nlock-actors.max-poll-interval = 200ms\nlock-actors.manager-shards = " + Shards)
             .WithFallback(LockActorsSettings.ReferenceConfig),
         output: output)
 {
