@@ -318,7 +318,6 @@ public sealed partial class LockManager : ReceiveActor
         {
             BeginPassivation(child);
         }
-
     }
 
     /// <summary>
