@@ -110,7 +110,6 @@ internal sealed partial class TargetLockActor
 
     private sealed record StoreOpTimedOut(long OpId);
 
-
     private sealed record Recovered(Grant? Holder, Waiter[] Waiters, OwnSidecar[] OwnSidecars, (object Message, IActorRef Sender)[] Deferred, bool ShuttingDown);
 
 

@@ -477,7 +477,8 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     /// <summary>
     /// Arms the queue's one wait timer for <paramref name="deadline"/>, unless it is armed for an earlier one already. A
     /// waiter costs no timer of its own (P4): the timer is re-armed only when it fires, for the earliest deadline left.
-    /// A waiter that leaves the queue leaves the timer as it is; when it fires early for nobody, it is re-armed.
+    /// A waiter that leaves a queue others still wait in leaves the timer as it is (when it fires early for nobody, it
+    /// is re-armed); the last one out cancels it (<see cref="Remove"/>).
     /// </summary>
     private void ArmWaitTimer(long deadline)
     {
@@ -546,30 +547,22 @@ internal sealed partial class TargetLockActor : UntypedActor, IWithTimers
     }
 
     /// <summary>The first waiter that waits (a queue scan without LINQ's allocations: it runs on every hand-off).</summary>
-    private Waiter? FirstWaiting()
+    private Waiter? FirstWaiting() => First(waits: true);
+
+    private bool AnyNonWaiting() => First(waits: false) is not null;
+
+    /// <summary>The first queued waiter whose <see cref="Waiter.Waits"/> is <paramref name="waits"/>.</summary>
+    private Waiter? First(bool waits)
     {
         foreach (var waiter in _waiters)
         {
-            if (waiter.Waits)
+            if (waiter.Waits == waits)
             {
                 return waiter;
             }
         }
 
         return null;
-    }
-
-    private bool AnyNonWaiting()
-    {
-        foreach (var waiter in _waiters)
-        {
-            if (!waiter.Waits)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // ───────────────────────────── holding ─────────────────────────────

@@ -133,17 +133,23 @@ public sealed class LockLease
     /// <summary>Ends the lease as lost and fires <see cref="Lost"/> (callbacks run on the thread pool, never on the caller's thread).</summary>
     internal void MarkLost(string reason, LockLossCause cause)
     {
+        if (EndAsLost(reason, cause) && Volatile.Read(ref _lost) is { } lost)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), lost, preferLocal: false);
+        }
+    }
+
+    /// <summary>Ends the lease as lost with <paramref name="reason"/>, unless it had ended already; true if this call ended it.</summary>
+    private bool EndAsLost(string reason, LockLossCause cause)
+    {
         if (Interlocked.Exchange(ref _validUntil, Ended) == Ended)
         {
-            return;
+            return false;
         }
 
         Volatile.Write(ref _lostCause, (int)cause); // written before the reason, which publishes it
         Interlocked.CompareExchange(ref _lostReason, reason, null);
-        if (Volatile.Read(ref _lost) is { } lost)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), lost, preferLocal: false);
-        }
+        return true;
     }
 
     /// <summary>A lease past its deadline that nothing has ended yet is lost now, as its deadline timer would have had it.</summary>
@@ -235,12 +241,5 @@ public sealed class LockLease
     }
 
     /// <summary>Lost fired: by <see cref="MarkLost"/>, or by the deadline timer (then the lease ends here, with its reason).</summary>
-    private void OnDeadline()
-    {
-        if (Interlocked.Exchange(ref _validUntil, Ended) != Ended)
-        {
-            Volatile.Write(ref _lostCause, (int)LockLossCause.LeaseExpired);
-            Interlocked.CompareExchange(ref _lostReason, DeadlineReason, null);
-        }
-    }
+    private void OnDeadline() => EndAsLost(DeadlineReason, LockLossCause.LeaseExpired);
 }
